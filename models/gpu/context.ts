@@ -1,0 +1,240 @@
+// The engine's handle on a device: allocation, upload/download, a pipeline
+// cache and batched dispatch. Dispatches are recorded into one command
+// encoder and submitted together on flush() (or before any read-back), so a
+// forward pass of hundreds of kernels costs one submit.
+import type { Gpu } from './device.ts';
+import { GpuError } from './errors.ts';
+import { byteSize, numel, shapeText, type DType, type GpuTensor } from './tensor.ts';
+
+export type TypedData = Float32Array | Uint32Array | Int32Array | Uint16Array;
+
+export interface Binding {
+  tensor?: GpuTensor;
+  buffer?: GPUBuffer;
+}
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly gpu: Gpu;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  /** Buffers to destroy after the next submit (uniforms, temporaries). */
+  private retired: GPUBuffer[] = [];
+
+  constructor(gpu: Gpu) {
+    this.gpu = gpu;
+    this.device = gpu.device;
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** Allocate an uninitialised (zeroed) tensor. */
+  empty(shape: readonly number[], dtype: DType = 'f32', label = 'tensor'): GpuTensor {
+    return this.allocate(shape, dtype, label, false);
+  }
+
+  private allocate(shape: readonly number[], dtype: DType, label: string, mapped: boolean): GpuTensor {
+    const size = numel(shape);
+    const bytes = byteSize(dtype, size);
+    this.checkSize(bytes, shape, label);
+    const buffer = this.device.createBuffer({
+      label,
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: mapped,
+    });
+    return { buffer, shape: [...shape], dtype, size };
+  }
+
+  /** Upload host data. For dtype 'f16' pass the raw halves as Uint16Array. */
+  upload(data: TypedData, shape: readonly number[], dtype?: DType, label = 'tensor'): GpuTensor {
+    const dt = dtype ?? inferDType(data);
+    const size = numel(shape);
+    if (data.length !== size) {
+      throw new Error(`${label}: ${data.length} values for shape ${shapeText(shape)} (${size} expected)`);
+    }
+    const t = this.allocate(shape, dt, label, true);
+    // mappedAtCreation: the data is copied in before the buffer exists on the
+    // queue, so no ordering with recorded-but-unsubmitted work can bite.
+    const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    new Uint8Array(t.buffer.getMappedRange()).set(src);
+    t.buffer.unmap();
+    return t;
+  }
+
+  /** Read a tensor back. f32 → Float32Array, u32 → Uint32Array, i32 → Int32Array, f16 → Uint16Array. */
+  async download(t: GpuTensor): Promise<Float32Array | Uint32Array | Int32Array | Uint16Array> {
+    const bytes = byteSize(t.dtype, t.size);
+    const raw = await this.readBytes(t.buffer, 0, bytes);
+    switch (t.dtype) {
+      case 'f32':
+        return new Float32Array(raw, 0, t.size);
+      case 'u32':
+        return new Uint32Array(raw, 0, t.size);
+      case 'i32':
+        return new Int32Array(raw, 0, t.size);
+      case 'f16':
+        return new Uint16Array(raw, 0, t.size);
+    }
+  }
+
+  async downloadF32(t: GpuTensor): Promise<Float32Array> {
+    if (t.dtype !== 'f32') throw new Error(`downloadF32 on a ${t.dtype} tensor`);
+    return (await this.download(t)) as Float32Array;
+  }
+
+  async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({
+      label: 'staging',
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      staging.destroy();
+      throw new GpuError('device-lost', `reading back a GPU buffer failed: ${e instanceof Error ? e.message : e}`);
+    }
+    const copy = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    return copy;
+  }
+
+  /** A compiled compute pipeline, cached by key (the WGSL source by default). */
+  pipeline(code: string, key: string = code, entryPoint = 'main'): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ label: key.slice(0, 60), code });
+      p = this.device.createComputePipeline({ label: key.slice(0, 60), layout: 'auto', compute: { module, entryPoint } });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /** A small uniform buffer holding 32-bit values, freed after the next submit. */
+  uniform(values: ReadonlyArray<number>, types: ReadonlyArray<'u32' | 'i32' | 'f32'>): GPUBuffer {
+    if (values.length !== types.length) throw new Error('uniform: values and types differ in length');
+    const n = Math.max(4, Math.ceil(values.length / 4) * 4); // 16-byte aligned
+    const buf = new ArrayBuffer(n * 4);
+    const u = new Uint32Array(buf);
+    const i = new Int32Array(buf);
+    const f = new Float32Array(buf);
+    values.forEach((v, k) => {
+      if (types[k] === 'u32') u[k] = v;
+      else if (types[k] === 'i32') i[k] = v;
+      else f[k] = v;
+    });
+    const buffer = this.device.createBuffer({ label: 'uniform', size: n * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buffer, 0, buf);
+    this.retired.push(buffer);
+    return buffer;
+  }
+
+  /**
+   * Record one dispatch. `bindings[i]` binds at @binding(i) of @group(0).
+   * Workgroup counts above the per-dimension limit are the caller's to fold
+   * (see dispatchGrid).
+   */
+  dispatch(pipeline: GPUComputePipeline, bindings: ReadonlyArray<GPUBuffer | GpuTensor>, workgroups: readonly [number, number?, number?]): void {
+    const [x, y = 1, z = 1] = workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new Error(`dispatch of ${x}×${y}×${z} workgroups exceeds the per-dimension limit ${max}`);
+    }
+    const entries: GPUBindGroupEntry[] = bindings.map((b, binding) => ({
+      binding,
+      resource: { buffer: 'buffer' in b ? b.buffer : b },
+    }));
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(x, y, z);
+  }
+
+  /** Submit everything recorded so far. */
+  flush(): void {
+    this.endPass();
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+    }
+    const retired = this.retired;
+    this.retired = [];
+    if (retired.length) {
+      // Destroy after the GPU is done with them.
+      void this.device.queue.onSubmittedWorkDone().then(() => retired.forEach((b) => b.destroy()));
+    }
+  }
+
+  /** Wait for all submitted work (flushes first). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  release(...tensors: Array<GpuTensor | undefined | null>): void {
+    for (const t of tensors) if (t) this.retired.push(t.buffer);
+  }
+
+  /** Copy src into dst (same byte size) as part of the recorded stream. */
+  copy(src: GpuTensor, dst: GpuTensor): void {
+    const bytes = byteSize(src.dtype, src.size);
+    if (bytes !== byteSize(dst.dtype, dst.size)) throw new Error('copy: tensors differ in size');
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, bytes);
+  }
+
+  private checkSize(bytes: number, shape: readonly number[], label: string): void {
+    const lim = this.device.limits;
+    if (bytes > lim.maxBufferSize || bytes > lim.maxStorageBufferBindingSize) {
+      throw new GpuError(
+        'out-of-memory',
+        `${label} ${shapeText(shape)} needs ${(bytes / 2 ** 20).toFixed(1)} MiB in one buffer; this device binds at most ${(Math.min(lim.maxBufferSize, lim.maxStorageBufferBindingSize) / 2 ** 20).toFixed(1)} MiB. Split it.`,
+      );
+    }
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+}
+
+function inferDType(data: TypedData): DType {
+  if (data instanceof Float32Array) return 'f32';
+  if (data instanceof Uint32Array) return 'u32';
+  if (data instanceof Int32Array) return 'i32';
+  return 'f16';
+}
+
+/** Fold a 1-D workgroup count into x×y so each dimension stays under the limit. */
+export function dispatchGrid(count: number, maxPerDim = 65535): [number, number] {
+  if (count <= maxPerDim) return [count, 1];
+  const y = Math.ceil(count / maxPerDim);
+  return [Math.ceil(count / y), y];
+}
