@@ -1,0 +1,198 @@
+// The Experiment (shared/spec/experiment.md, version 1): one schema for the
+// share URL, the CLI job file and sweeps. Field names are a contract: add
+// fields freely, never rename. Input may be hostile (a share URL is anyone's
+// text), so parsing checks every type and bounds every size, and returns a
+// clean copy holding only known fields.
+
+export type MethodName = 'rome' | 'c-rome' | 'memit' | 'ft-l' | 'alphaedit';
+export const METHOD_NAMES: readonly MethodName[] = ['rome', 'c-rome', 'memit', 'ft-l', 'alphaedit'];
+
+export interface MethodSpec {
+  name: MethodName;
+  layer?: number;
+  v_num_grad_steps?: number;
+  v_lr?: number;
+  v_weight_decay?: number;
+  clamp_norm_factor?: number;
+  kl_factor?: number;
+  mom2_adjustment?: boolean;
+  context_templates?: string[];
+  template_seed?: number;
+}
+
+export type StatsSpec = { ids: number[][] } | { texts: string; max_tokens?: number } | { npz: string };
+
+export interface EditRequest {
+  prompt: string;
+  subject: string;
+  target_new: string;
+  target_true?: string;
+}
+
+export interface EvalSpec {
+  texts?: string[] | string;
+  tasks?: Record<string, number>;
+  collapse_factor?: number;
+}
+
+export interface Experiment {
+  version: 1;
+  model: string;
+  method: MethodSpec;
+  stats?: StatsSpec;
+  mode: 'sequential' | 'single';
+  edits: EditRequest[];
+  eval?: EvalSpec;
+}
+
+export class ExperimentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExperimentError';
+  }
+}
+
+export const EXPERIMENT_LIMITS = {
+  edits: 1000,
+  stringLength: 2000,
+  templates: 64,
+  evalTexts: 10_000,
+  statsSequences: 100_000,
+} as const;
+
+const fail = (msg: string): never => {
+  throw new ExperimentError(`experiment: ${msg}`);
+};
+
+function str(v: unknown, where: string, max: number = EXPERIMENT_LIMITS.stringLength): string {
+  if (typeof v !== 'string') fail(`${where} must be a string`);
+  if ((v as string).length > max) fail(`${where} is longer than ${max} characters`);
+  return v as string;
+}
+
+function num(v: unknown, where: string, lo: number, hi: number, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${where} must be a finite number`);
+  if ((v as number) < lo || (v as number) > hi) fail(`${where} must be between ${lo} and ${hi}`);
+  if (integer && !Number.isInteger(v)) fail(`${where} must be an integer`);
+  return v as number;
+}
+
+function obj(v: unknown, where: string): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(`${where} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function arr(v: unknown, where: string, max: number): unknown[] {
+  if (!Array.isArray(v)) fail(`${where} must be an array`);
+  if ((v as unknown[]).length > max) fail(`${where} has more than ${max} entries`);
+  return v as unknown[];
+}
+
+function oneBrace(s: string, where: string): string {
+  if (s.split('{}').length !== 2) fail(`${where} must contain exactly one "{}"`);
+  return s;
+}
+
+function parseMethod(v: unknown): MethodSpec {
+  const m = obj(v, 'method');
+  const name = str(m.name, 'method.name', 32) as MethodName;
+  if (!METHOD_NAMES.includes(name)) fail(`method.name "${name}" is not one of ${METHOD_NAMES.join(', ')}`);
+  const out: MethodSpec = { name };
+  if (m.layer !== undefined) out.layer = num(m.layer, 'method.layer', 0, 1023, true);
+  if (m.v_num_grad_steps !== undefined) out.v_num_grad_steps = num(m.v_num_grad_steps, 'method.v_num_grad_steps', 1, 10_000, true);
+  if (m.v_lr !== undefined) out.v_lr = num(m.v_lr, 'method.v_lr', 0, 1e3);
+  if (m.v_weight_decay !== undefined) out.v_weight_decay = num(m.v_weight_decay, 'method.v_weight_decay', 0, 1e6);
+  if (m.clamp_norm_factor !== undefined) out.clamp_norm_factor = num(m.clamp_norm_factor, 'method.clamp_norm_factor', 0, 1e6);
+  if (m.kl_factor !== undefined) out.kl_factor = num(m.kl_factor, 'method.kl_factor', 0, 1e6);
+  if (m.mom2_adjustment !== undefined) {
+    if (typeof m.mom2_adjustment !== 'boolean') fail('method.mom2_adjustment must be true or false');
+    out.mom2_adjustment = m.mom2_adjustment as boolean;
+  }
+  if (m.context_templates !== undefined) {
+    const t = arr(m.context_templates, 'method.context_templates', EXPERIMENT_LIMITS.templates).map((s, i) =>
+      oneBrace(str(s, `method.context_templates[${i}]`), `method.context_templates[${i}]`),
+    );
+    if (t.length === 0 || t[0] !== '{}') fail('method.context_templates must start with "{}"');
+    out.context_templates = t;
+  }
+  if (m.template_seed !== undefined) out.template_seed = num(m.template_seed, 'method.template_seed', 0, 2 ** 32 - 1, true);
+  return out;
+}
+
+function parseStats(v: unknown): StatsSpec {
+  const s = obj(v, 'stats');
+  if ('ids' in s) {
+    const ids = arr(s.ids, 'stats.ids', EXPERIMENT_LIMITS.statsSequences).map((seq, i) =>
+      arr(seq, `stats.ids[${i}]`, 4096).map((t, j) => num(t, `stats.ids[${i}][${j}]`, 0, 2 ** 20, true)),
+    );
+    return { ids };
+  }
+  if ('texts' in s) {
+    const out: StatsSpec = { texts: str(s.texts, 'stats.texts', 500) };
+    if (s.max_tokens !== undefined) out.max_tokens = num(s.max_tokens, 'stats.max_tokens', 1, 1e9, true);
+    return out;
+  }
+  if ('npz' in s) return { npz: str(s.npz, 'stats.npz', 2000) };
+  return fail('stats must hold "ids", "texts" or "npz"');
+}
+
+function parseEdit(v: unknown, i: number): EditRequest {
+  const e = obj(v, `edits[${i}]`);
+  const out: EditRequest = {
+    prompt: oneBrace(str(e.prompt, `edits[${i}].prompt`), `edits[${i}].prompt`),
+    subject: str(e.subject, `edits[${i}].subject`),
+    target_new: str(e.target_new, `edits[${i}].target_new`),
+  };
+  if (!out.subject.trim()) fail(`edits[${i}].subject is empty`);
+  if (!out.target_new.trim()) fail(`edits[${i}].target_new is empty`);
+  if (e.target_true !== undefined) out.target_true = str(e.target_true, `edits[${i}].target_true`);
+  return out;
+}
+
+function parseEval(v: unknown): EvalSpec {
+  const e = obj(v, 'eval');
+  const out: EvalSpec = {};
+  if (e.texts !== undefined) {
+    out.texts = typeof e.texts === 'string' ? str(e.texts, 'eval.texts', 200) : arr(e.texts, 'eval.texts', EXPERIMENT_LIMITS.evalTexts).map((t, i) => str(t, `eval.texts[${i}]`, 20_000));
+  }
+  if (e.tasks !== undefined) {
+    const t = obj(e.tasks, 'eval.tasks');
+    out.tasks = {};
+    for (const [k, n] of Object.entries(t).slice(0, 32)) {
+      if (!/^[a-z0-9_-]{1,40}$/.test(k)) fail(`eval.tasks has an invalid task id "${k.slice(0, 40)}"`);
+      out.tasks[k] = num(n, `eval.tasks.${k}`, 0, 100_000, true);
+    }
+  }
+  if (e.collapse_factor !== undefined) out.collapse_factor = num(e.collapse_factor, 'eval.collapse_factor', 1, 1e12);
+  return out;
+}
+
+/** Validate an untrusted value and return a clean Experiment (unknown fields dropped). */
+export function parseExperiment(value: unknown): Experiment {
+  const x = obj(value, 'the experiment');
+  if (x.version !== 1) fail(`version must be 1 (got ${JSON.stringify(x.version)?.slice(0, 20)})`);
+  const model = str(x.model, 'model', 500);
+  if (!model.trim()) fail('model is empty');
+  const mode = x.mode ?? 'sequential';
+  if (mode !== 'sequential' && mode !== 'single') fail('mode must be "sequential" or "single"');
+  const out: Experiment = {
+    version: 1,
+    model,
+    method: parseMethod(x.method),
+    mode,
+    edits: arr(x.edits ?? [], 'edits', EXPERIMENT_LIMITS.edits).map(parseEdit),
+  };
+  if (x.stats !== undefined) out.stats = parseStats(x.stats);
+  if (x.eval !== undefined) out.eval = parseEval(x.eval);
+  return out;
+}
+
+export function parseExperimentJson(text: string, name = 'experiment'): Experiment {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ExperimentError(`${name} is not valid JSON: ${e instanceof Error ? e.message : e}`);
+  }
+  return parseExperiment(value);
+}
