@@ -174,7 +174,7 @@ export function parseExperiment(value: unknown): Experiment {
   const model = str(x.model, 'model', 500);
   if (!model.trim()) fail('model is empty');
   const mode = x.mode ?? 'sequential';
-  if (mode !== 'sequential' && mode !== 'single') fail('mode must be "sequential" or "single"');
+  if (mode !== 'sequential' && mode !== 'single') return fail('mode must be "sequential" or "single"');
   const out: Experiment = {
     version: 1,
     model,

@@ -17,7 +17,7 @@ const HINTS: Record<GpuErrorKind, string> = {
   'no-adapter':
     'The browser found no usable GPU. Update the graphics driver, check chrome://gpu, or start Chromium with --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader for a slow software fallback.',
   'device-request-failed': 'The GPU refused the requested limits. Try a smaller model or another browser.',
-  'device-lost': 'The GPU device was lost. The lab rebuilds it and replays your edits.',
+  'device-lost': 'The GPU device was lost. Reconnect to get a fresh device; the edit history is kept and replayed on it.',
   'out-of-memory': 'The model does not fit in this GPU. Pick a smaller model.',
   validation: 'An internal GPU error: please report it with the diagnostics page.',
 };

@@ -1,0 +1,22 @@
+import { useLabStore, type GpuStatus } from '../store.ts';
+
+const LABELS: Record<GpuStatus, string> = {
+  idle: 'Starting…',
+  probing: 'Checking GPU…',
+  ready: 'GPU ready',
+  failed: 'No GPU',
+};
+
+export function GpuStatusBadge() {
+  const status = useLabStore((s) => s.status);
+  const isSoftware = useLabStore((s) => s.probe?.info.isSoftware ?? false);
+  const errorKind = useLabStore((s) => s.error?.kind);
+  const label = status === 'failed' && errorKind === 'device-lost' ? 'GPU lost' : LABELS[status];
+  const tone = status === 'ready' ? (isSoftware ? 'warn' : 'ok') : status === 'failed' ? 'bad' : 'busy';
+  return (
+    <span className={`badge badge-${tone}`} data-testid="gpu-status" data-status={status}>
+      {label}
+      {status === 'ready' && isSoftware ? ' (software)' : ''}
+    </span>
+  );
+}

@@ -1,0 +1,23 @@
+// A lost device is reported to the page, explained, and recoverable.
+import { expect, test } from '@playwright/test';
+import { saveScreenshot, watchProblems } from './support.ts';
+
+test('a lost device is explained and the lab reconnects', async ({ page }) => {
+  const problems = watchProblems(page);
+  await page.goto('/');
+  await expect(page.getByTestId('kernel-check')).toHaveAttribute('data-passed', 'true');
+
+  await page.getByTestId('simulate-device-loss').click();
+  const explanation = page.getByTestId('webgpu-unavailable');
+  await expect(explanation).toHaveAttribute('data-kind', 'device-lost');
+  await expect(page.getByTestId('unavailable-title')).toHaveText('The GPU device was lost');
+  await expect(page.getByTestId('gpu-status')).toHaveText('GPU lost');
+  await saveScreenshot(page, 'webgpu-device-lost');
+
+  await page.getByTestId('retry-button').click();
+  await expect(page.getByTestId('diagnostics')).toBeVisible();
+  await expect(page.getByTestId('kernel-check')).toHaveAttribute('data-passed', 'true');
+
+  expect(problems.errors).toEqual([]);
+  expect(problems.consoleErrors).toEqual([]);
+});
