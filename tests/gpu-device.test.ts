@@ -41,3 +41,18 @@ describe('GPU acquisition', () => {
     expect(lost.message).toMatch(/destroyed/);
   });
 });
+
+describe('GPU errors are not silent', () => {
+  it('raises an uncaught validation error at the next read-back', async () => {
+    const ctx = await nodeGpuContext();
+    const { ADD_WGSL } = await import('../models/kernels/add.ts');
+    const t = ctx.upload(new Float32Array([1, 2, 3]), [3]);
+    // The same buffer as read and read_write input in one dispatch is invalid.
+    ctx.dispatch(ctx.pipeline(ADD_WGSL, 'add'), [t, t, t, ctx.uniform([3, 256], ['u32', 'u32'])], [1]);
+    const err = await ctx.downloadF32(t).catch((e) => e);
+    expect(err).toBeInstanceOf(GpuError);
+    expect(err.kind).toBe('validation');
+    // Reported once: the context stays usable.
+    expect(Array.from(await ctx.downloadF32(t))).toEqual([1, 2, 3]);
+  });
+});

@@ -6,6 +6,9 @@ import type { Gpu } from './device.ts';
 import { GpuError } from './errors.ts';
 import { byteSize, numel, shapeText, type DType, type GpuTensor } from './tensor.ts';
 
+/** Released bytes that trigger a submit (see release()). */
+const RELEASE_FLUSH_BYTES = 64 * 2 ** 20;
+
 export type TypedData = Float32Array | Uint32Array | Int32Array | Uint16Array;
 
 export interface Binding {
@@ -21,10 +24,28 @@ export class GpuContext {
   private pass: GPUComputePassEncoder | null = null;
   /** Buffers to destroy after the next submit (uniforms, temporaries). */
   private retired: GPUBuffer[] = [];
+  private retiredBytes = 0;
+
+  /** The first GPU error nobody caught (validation, out of memory): raised at the next read-back. */
+  private uncaptured: GpuError | null = null;
 
   constructor(gpu: Gpu) {
     this.gpu = gpu;
     this.device = gpu.device;
+    this.device.addEventListener('uncapturederror', (ev) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      const kind = typeof GPUOutOfMemoryError !== 'undefined' && err instanceof GPUOutOfMemoryError ? 'out-of-memory' : 'validation';
+      this.uncaptured ??= new GpuError(kind, `GPU error: ${err.message}`);
+    });
+  }
+
+  /** Throw (once) the first uncaught GPU error since the last check. */
+  checkErrors(): void {
+    const e = this.uncaptured;
+    if (e) {
+      this.uncaptured = null;
+      throw e;
+    }
   }
 
   get limits(): GPUSupportedLimits {
@@ -61,6 +82,19 @@ export class GpuContext {
     // queue, so no ordering with recorded-but-unsubmitted work can bite.
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     new Uint8Array(t.buffer.getMappedRange()).set(src);
+    t.buffer.unmap();
+    return t;
+  }
+
+  /** Upload raw little-endian bytes (any alignment) as a tensor of `dtype`. */
+  uploadBytes(bytes: Uint8Array, shape: readonly number[], dtype: DType, label = 'tensor'): GpuTensor {
+    const size = numel(shape);
+    const want = dtype === 'f16' ? size * 2 : size * 4;
+    if (bytes.byteLength !== want) {
+      throw new Error(`${label}: ${bytes.byteLength} bytes for ${dtype} ${shapeText(shape)} (${want} expected)`);
+    }
+    const t = this.allocate(shape, dtype, label, true);
+    new Uint8Array(t.buffer.getMappedRange()).set(bytes);
     t.buffer.unmap();
     return t;
   }
@@ -104,6 +138,8 @@ export class GpuContext {
     const copy = staging.getMappedRange().slice(0);
     staging.unmap();
     staging.destroy();
+    // Results computed after a failed dispatch are garbage: say so instead.
+    this.checkErrors();
     return copy;
   }
 
@@ -173,6 +209,7 @@ export class GpuContext {
     }
     const retired = this.retired;
     this.retired = [];
+    this.retiredBytes = 0;
     if (retired.length) {
       // Destroy after the GPU is done with them.
       void this.device.queue.onSubmittedWorkDone().then(() => retired.forEach((b) => b.destroy()));
@@ -185,8 +222,18 @@ export class GpuContext {
     await this.device.queue.onSubmittedWorkDone();
   }
 
+  /**
+   * Free tensors once the GPU is done with them. Recorded work still reads
+   * them, so they are destroyed after the next submit; when many bytes wait,
+   * submit now so a long forward pass does not hold every intermediate.
+   */
   release(...tensors: Array<GpuTensor | undefined | null>): void {
-    for (const t of tensors) if (t) this.retired.push(t.buffer);
+    for (const t of tensors) {
+      if (!t) continue;
+      this.retired.push(t.buffer);
+      this.retiredBytes += t.buffer.size;
+    }
+    if (this.retiredBytes > RELEASE_FLUSH_BYTES) this.flush();
   }
 
   /** Copy src into dst (same byte size) as part of the recorded stream. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeGpuContext } from '../../models/gpu/node-gpu.ts';
-import { add } from '../../models/kernels/add.ts';
+import { add, addInto } from '../../models/kernels/add.ts';
 import { addRef } from '../../models/reference/add.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { randomArray } from '../helpers/random.ts';
@@ -24,6 +24,16 @@ describe('add kernel', () => {
     const out = await ctx.downloadF32(add(ctx, ctx.upload(a, [n]), ctx.upload(b, [n])));
     expect(out[n - 1]).toBe(1 + ((n - 1) % 7));
     expect(out[123_456]).toBe(1 + (123_456 % 7));
+  });
+
+  it('adds in place for the residual stream', async () => {
+    const ctx = await nodeGpuContext();
+    const a = randomArray(769, 5);
+    const b = randomArray(769, 6);
+    const acc = ctx.upload(a, [769]);
+    addInto(ctx, acc, ctx.upload(b, [769]));
+    expectClose(await ctx.downloadF32(acc), addRef(a, b), 1e-6, 1e-6, 'addInto');
+    expect(() => add(ctx, acc, acc, acc)).toThrow(/alias/);
   });
 
   it('rejects mismatched shapes', async () => {

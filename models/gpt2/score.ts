@@ -1,0 +1,99 @@
+// Per-token NLL of token sequences on the GPU. The unembedding (tied to wte)
+// runs one vocabulary chunk at a time and folds each chunk into running
+// log-softmax statistics, so [rows, 50257] logits never exist and only a few
+// floats per token come back to the CPU.
+// Texts longer than the context are scored with a sliding window: each window
+// scores only the tokens the previous one did not (stride = context / 2).
+import { decodeLseState, logSoftmaxAccumulate, LSE_STATE_WIDTH } from '../kernels/cross-entropy.ts';
+import { matmul } from '../kernels/matmul.ts';
+import type { Gpt2Model } from './model.ts';
+
+export interface SequenceScores {
+  /** NLL of tokens 2..T (length T-1). */
+  nll: Float64Array;
+  /** Argmax prediction after each position 1..T-1 (predicting tokens 2..T). */
+  argmax: Uint32Array;
+}
+
+export interface ScoreOptions {
+  /** Most rows (B·T) per forward pass; bounds the logits chunk memory. */
+  maxRows?: number;
+  /** Sliding-window stride for texts longer than the context. */
+  stride?: number;
+  signal?: AbortSignal;
+  /** Called after each batch with sequences scored so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const NO_TARGET = 0xffffffff;
+
+/** One forward-pass window: its ids, and the first position whose next token is scored. */
+interface Window {
+  seq: number;
+  start: number;
+  ids: number[];
+  scoreFrom: number;
+}
+
+function windowsOf(seq: number, ids: readonly number[], ctxLen: number, stride: number): Window[] {
+  if (ids.length <= ctxLen) return [{ seq, start: 0, ids: [...ids], scoreFrom: 0 }];
+  const out: Window[] = [];
+  let scoredUpTo = 0; // tokens < scoredUpTo+1 have been predicted
+  for (let start = 0; ; start += stride) {
+    const end = Math.min(start + ctxLen, ids.length);
+    out.push({ seq, start, ids: ids.slice(start, end), scoreFrom: Math.max(0, scoredUpTo - start) });
+    scoredUpTo = end - 1;
+    if (end === ids.length) break;
+  }
+  return out;
+}
+
+export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly number[])[], opts: ScoreOptions = {}): Promise<SequenceScores[]> {
+  const { config } = model;
+  const maxRows = opts.maxRows ?? 1024;
+  const ctxLen = Math.min(config.nPositions, maxRows);
+  const stride = opts.stride ?? Math.max(1, Math.floor(ctxLen / 2));
+  const results = seqs.map((s) => ({ nll: new Float64Array(Math.max(0, s.length - 1)), argmax: new Uint32Array(Math.max(0, s.length - 1)) }));
+  const windows = seqs.flatMap((s, i) => windowsOf(i, s, ctxLen, stride)).filter((w) => w.ids.length > 1);
+  // Similar lengths together waste less padding.
+  windows.sort((a, b) => b.ids.length - a.ids.length);
+
+  let done = 0;
+  for (let i = 0; i < windows.length; ) {
+    opts.signal?.throwIfAborted();
+    const T = windows[i]!.ids.length;
+    const group: Window[] = [];
+    while (i < windows.length && (group.length + 1) * T <= maxRows) group.push(windows[i++]!);
+    await scoreWindows(model, group, results);
+    done += group.length;
+    opts.onProgress?.(done, windows.length);
+  }
+  return results;
+}
+
+async function scoreWindows(model: Gpt2Model, group: Window[], results: SequenceScores[]): Promise<void> {
+  const { ctx } = model;
+  const batch = model.batch(group.map((w) => w.ids));
+  const { B, T } = batch;
+  const targets = new Uint32Array(B * T).fill(NO_TARGET);
+  group.forEach((w, b) => {
+    for (let t = w.scoreFrom; t + 1 < w.ids.length; t++) targets[b * T + t] = w.ids[t + 1]!;
+  });
+  const { hidden } = model.forward(batch);
+  const tgt = ctx.upload(targets, [B * T], 'u32', 'targets');
+  const state = ctx.empty([B * T, LSE_STATE_WIDTH], 'f32', 'lse.state');
+  for (const [k, chunk] of model.weights.wte.entries()) {
+    const logits = matmul(ctx, hidden, chunk.table, { transB: true });
+    logSoftmaxAccumulate(ctx, logits, tgt, state, chunk.rowOffset, k === 0);
+    ctx.release(logits);
+  }
+  const scores = decodeLseState(await ctx.downloadF32(state), targets);
+  ctx.release(hidden, tgt, state, batch.ids);
+  group.forEach((w, b) => {
+    const r = results[w.seq]!;
+    for (let t = w.scoreFrom; t + 1 < w.ids.length; t++) {
+      r.nll[w.start + t] = scores.nll[b * T + t]!;
+      r.argmax[w.start + t] = scores.argmax[b * T + t]!;
+    }
+  });
+}
