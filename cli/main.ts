@@ -1,0 +1,34 @@
+// The Butterfly Lab command line: the same engine as the browser, on Dawn.
+//   npm run -s lab -- score --model <id|dir> --texts <file> [--json]
+// Bad input: one line on stderr and a non-zero exit status; nothing half-written.
+import { CliError, parseArgs } from './args.ts';
+import { scoreCommand } from './score.ts';
+
+const USAGE = `usage:
+  lab score --model <hf-id|dir> --texts <file.json> [--json]
+      file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}`;
+
+const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
+  score: scoreCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new CliError(`unknown command "${command}"\n${USAGE}`);
+  await run(parseArgs(rest, new Set(['json', 'dump'])));
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`lab: ${msg.split('\n')[0]}\n`);
+    process.exit(e instanceof CliError ? 2 : 1);
+  },
+);
