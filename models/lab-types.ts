@@ -1,0 +1,100 @@
+// Plain-data types of the Lab facade (models/lab.ts). They cross the worker
+// boundary by structured clone, so: no classes, no GPU objects, no functions.
+import type { EditRequest, Experiment, MethodSpec } from './experiment.ts';
+import type { PerplexityReport } from './eval/perplexity.ts';
+
+/** Where to load a model from (the browser picks; the CLI resolves a string). */
+export type ModelLocation =
+  | { kind: 'hub'; id: string; base?: string } // Hugging Face id, e.g. openai-community/gpt2
+  | { kind: 'url'; url: string } // a served folder with config.json + model.safetensors (the bundled demo)
+  | { kind: 'files'; files: File[] }; // picked or dropped in the browser
+
+export interface ModelSummary {
+  name: string;
+  nLayer: number;
+  nEmbd: number;
+  nHead: number;
+  vocabSize: number;
+  nPositions: number;
+  dtype: 'f32' | 'f16';
+  parameterCount: number;
+  /** Bytes of weights on the GPU. */
+  bytes: number;
+  /** ROME's default edited layer for this size. */
+  defaultLayer: number;
+}
+
+export interface LoadProgressInfo {
+  phase: 'config' | 'header' | 'download' | 'cache' | 'upload' | 'compile';
+  loaded: number;
+  total: number;
+  detail?: string;
+}
+
+/** What to measure after each edit. */
+export interface EvalPlan {
+  /** Dataset id ('me-ppl-50', 'me-ppl-1k', 'me-ppl-10k') or literal texts. */
+  texts: string | string[];
+  /** Task id → subsample size (e.g. { lambada: 50 }). */
+  tasks?: Record<string, number>;
+  /** Collapse when ME-PPL > factor × baseline ME-PPL, or any NaN/Inf. Default 10. */
+  collapseFactor?: number;
+  seed?: number;
+}
+
+export interface EvalPoint {
+  me_ppl: number;
+  ppl_corpus: number;
+  /** Task id → accuracy in [0, 1]. */
+  tasks: Record<string, number>;
+  collapsed: boolean;
+  /** Why it counts as collapsed (threshold exceeded, NaN/Inf). */
+  collapseReason?: string;
+  perplexity?: PerplexityReport;
+}
+
+/** Early-warning diagnostics for a fact before it is applied ("The Fall of ROME"). */
+export interface FactPreview {
+  promptText: string;
+  /** Index of the subject's last token in the unprefixed prompt. */
+  subjectLastIndex: number;
+  /** The subject's last token is token 0: ROME's classic collapse case. */
+  subjectAtStart: boolean;
+  /** The model's top next-token prediction after the prompt, and its probability. */
+  topPrediction: { token: string; prob: number };
+  targetNewProb: number;
+  targetTrueProb: number | null;
+  /** k_u · C⁻¹k* / ‖C⁻¹k*‖ when statistics are ready; tiny ⇒ explosion. Null before. */
+  denominator: number | null;
+}
+
+export interface EditDiagnostics {
+  denominator: number;
+  delta_norm: number;
+  /** ‖ΔW‖_F */
+  update_norm: number;
+  subject_at_start: boolean;
+  v_loss: number[];
+  target_nll_before: number;
+  target_nll_after: number;
+}
+
+export interface EditStep {
+  /** Position in the sequence (0-based). */
+  edit: number;
+  request: EditRequest;
+  method: MethodSpec;
+  diagnostics: EditDiagnostics;
+  metrics: EvalPoint;
+  /** Target probability and a short greedy generation, before and after. */
+  before: { targetProb: number; generation: string };
+  after: { targetProb: number; generation: string };
+  elapsedMs: number;
+}
+
+export interface LabSnapshot {
+  model: ModelSummary | null;
+  baseline: EvalPoint | null;
+  steps: EditStep[];
+  experiment: Experiment | null;
+}
