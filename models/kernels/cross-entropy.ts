@@ -120,3 +120,116 @@ export function decodeLseState(state: Float32Array, targets: ArrayLike<number>):
   }
   return { logsumexp, nll, argmax };
 }
+
+// ---- Backward: the gradient of ROME's v* loss with respect to the logits ----
+// Rows are either NLL rows (target t, weight w: d/dz of w·(lse − z_t) is
+// w·(p − onehot_t)) or KL rows (weight κ, reference log-probs q over the whole
+// vocabulary: d/dz of κ·Σ p(log p − q) is κ·p·(log p − q − KL)). The row's
+// logsumexp comes from the forward statistics; KL from klTermsAccumulate.
+
+export const ROW_NLL = 0;
+export const ROW_KL = 1;
+
+const LOSS_GRAD_WGSL = /* wgsl */ `
+struct Params { rows: u32, cols: u32, colOffset: u32, vocab: u32 }
+@group(0) @binding(0) var<storage, read> logits: array<f32>;        // [rows, cols]
+@group(0) @binding(1) var<storage, read> rowInfo: array<vec4<f32>>; // (lse, weight, kind, KL) per row
+@group(0) @binding(2) var<storage, read> targets: array<u32>;       // [rows]
+@group(0) @binding(3) var<storage, read> q: array<f32>;             // [vocab] reference log-probs (KL rows)
+@group(0) @binding(4) var<storage, read_write> dz: array<f32>;      // [rows, cols]
+@group(0) @binding(5) var<uniform> p: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  let r = gid.y;
+  if (c >= p.cols || r >= p.rows) { return; }
+  let info = rowInfo[r];
+  let lp = logits[r * p.cols + c] - info.x;
+  let prob = exp(lp);
+  var g = 0.0;
+  if (info.z < 0.5) {
+    let onehot = select(0.0, 1.0, targets[r] == p.colOffset + c);
+    g = info.y * (prob - onehot);
+  } else {
+    g = info.y * prob * (lp - q[p.colOffset + c] - info.w);
+  }
+  dz[r * p.cols + c] = g;
+}`;
+
+/**
+ * dz = ∂loss/∂logits for one vocabulary chunk. rowInfo: f32 [rows, 4] =
+ * (logsumexp, weight, kind ROW_NLL|ROW_KL, KL value); targets u32 [rows]; q f32 [vocab].
+ */
+export function lossGradChunk(
+  ctx: GpuContext,
+  logits: GpuTensor,
+  rowInfo: GpuTensor,
+  targets: GpuTensor,
+  q: GpuTensor,
+  colOffset: number,
+  out?: GpuTensor,
+): GpuTensor {
+  const [rows, cols] = logits.shape as [number, number];
+  if (rowInfo.size !== rows * 4 || targets.size !== rows) throw new Error(`lossGradChunk: rowInfo [${rows}, 4] and targets [${rows}] expected`);
+  const dz = out ?? ctx.empty([rows, cols], 'f32', 'dz');
+  const params = ctx.uniform([rows, cols, colOffset, q.size], ['u32', 'u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(LOSS_GRAD_WGSL, 'loss-grad'), [logits, rowInfo, targets, q, dz, params], [Math.ceil(cols / 64), rows]);
+  return dz;
+}
+
+const KL_TERMS_WGSL = /* wgsl */ `
+struct Params { rows: u32, cols: u32, colOffset: u32, first: u32 }
+@group(0) @binding(0) var<storage, read> logits: array<f32>;       // [rows, cols]
+@group(0) @binding(1) var<storage, read> lse: array<f32>;          // [rows]
+@group(0) @binding(2) var<storage, read> q: array<f32>;            // [vocab]
+@group(0) @binding(3) var<storage, read_write> acc: array<f32>;    // [rows]
+@group(0) @binding(4) var<uniform> p: Params;
+var<workgroup> part: array<f32, 64>;
+
+// Σ_v p_v (log p_v − q_v) over one chunk, added to acc[row].
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = wg.x;
+  if (r >= p.rows) { return; }
+  var s = 0.0;
+  for (var c = lid.x; c < p.cols; c += 64u) {
+    let lp = logits[r * p.cols + c] - lse[r];
+    s += exp(lp) * (lp - q[p.colOffset + c]);
+  }
+  part[lid.x] = s;
+  workgroupBarrier();
+  for (var k = 32u; k > 0u; k = k >> 1u) {
+    if (lid.x < k) { part[lid.x] += part[lid.x + k]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { acc[r] = select(acc[r], 0.0, p.first == 1u) + part[0]; }
+}`;
+
+/** acc[r] (+)= Σ_chunk p·(log p − q): KL(p ‖ exp q) once every chunk is folded in. */
+export function klTermsAccumulate(ctx: GpuContext, logits: GpuTensor, lse: GpuTensor, q: GpuTensor, acc: GpuTensor, colOffset: number, first: boolean): void {
+  const [rows, cols] = logits.shape as [number, number];
+  const params = ctx.uniform([rows, cols, colOffset, first ? 1 : 0], ['u32', 'u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(KL_TERMS_WGSL, 'kl-terms'), [logits, lse, q, acc, params], [rows]);
+}
+
+const LOG_PROBS_WGSL = /* wgsl */ `
+struct Params { cols: u32, colOffset: u32, row: u32 }
+@group(0) @binding(0) var<storage, read> logits: array<f32>;  // [rows, cols]
+@group(0) @binding(1) var<storage, read> lse: array<f32>;     // [rows]
+@group(0) @binding(2) var<storage, read_write> q: array<f32>; // [vocab]
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.cols) { return; }
+  q[p.colOffset + c] = logits[p.row * p.cols + c] - lse[p.row];
+}`;
+
+/** q[colOffset + c] = log_softmax of row `row` (ROME's kl_init, kept on the GPU). */
+export function writeLogProbs(ctx: GpuContext, logits: GpuTensor, lse: GpuTensor, row: number, q: GpuTensor, colOffset: number): void {
+  const cols = logits.shape[1]!;
+  const params = ctx.uniform([cols, colOffset, row], ['u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(LOG_PROBS_WGSL, 'log-probs'), [logits, lse, q, params], [Math.ceil(cols / 64)]);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeGpuContext } from '../../models/gpu/node-gpu.ts';
-import { addToRows } from '../../models/kernels/rows.ts';
+import { addToRows, scatterAddRows } from '../../models/kernels/rows.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { randomArray } from '../helpers/random.ts';
 
@@ -18,6 +18,22 @@ describe('addToRows', () => {
       expectClose(await ctx.downloadF32(t), want, 1e-6, 1e-6, 'addToRows');
     });
   }
+  it('scatterAddRows adds each source row to its destination row', async () => {
+    const ctx = await nodeGpuContext();
+    const R = 9;
+    const d = 70;
+    const x = randomArray(R * d, 3);
+    const src = randomArray(3 * d, 4);
+    const rows = [8, 0, 4];
+    const want = Float64Array.from(x);
+    rows.forEach((r, i) => {
+      for (let j = 0; j < d; j++) want[r * d + j]! += src[i * d + j]!;
+    });
+    const t = ctx.upload(x, [R, d]);
+    scatterAddRows(ctx, t, ctx.upload(new Uint32Array(rows), [3], 'u32'), ctx.upload(src, [3, d]));
+    expectClose(await ctx.downloadF32(t), want, 1e-6, 1e-6, 'scatterAddRows');
+  });
+
   it('checks its inputs', async () => {
     const ctx = await nodeGpuContext();
     expect(() => addToRows(ctx, ctx.empty([2, 3]), ctx.empty([1], 'u32'), ctx.empty([4]))).toThrow(/width 3/);
