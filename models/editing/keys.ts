@@ -1,0 +1,39 @@
+// Keys (inputs of h.l.mlp.c_proj) and MLP outputs of one layer at chosen
+// token positions, from the current weights. The forward pass stops after
+// layer l: nothing above it is needed.
+import { gatherRows } from '../kernels/embedding.ts';
+import type { Gpt2Model } from '../gpt2/model.ts';
+
+export interface KeyQuery {
+  ids: readonly number[];
+  /** Token position whose key is read. */
+  index: number;
+}
+
+export interface LayerActivations {
+  /** One key per query, each of length 4d. */
+  keys: Float32Array[];
+  /** The MLP output (c_proj bias included) at the same positions, length d. */
+  mlpOut: Float32Array[];
+}
+
+export async function keysAt(model: Gpt2Model, layer: number, queries: readonly KeyQuery[]): Promise<LayerActivations> {
+  const { ctx, config } = model;
+  if (layer < 0 || layer >= config.nLayer) throw new Error(`layer ${layer} is outside 0..${config.nLayer - 1}`);
+  queries.forEach((q, i) => {
+    if (q.index < 0 || q.index >= q.ids.length) throw new Error(`query ${i}: position ${q.index} is outside its ${q.ids.length} tokens`);
+  });
+  const batch = model.batch(queries.map((q) => q.ids));
+  const h = model.embed(batch);
+  const out = model.blocks(h, batch, 0, layer + 1, { layer, captureKeys: true, captureMlpOut: true });
+  const rows = ctx.upload(Uint32Array.from(queries, (q, b) => b * batch.T + q.index), [queries.length], 'u32', 'key.rows');
+  const k = await ctx.downloadF32(gatherRows(ctx, out.keys!, rows));
+  const m = await ctx.downloadF32(gatherRows(ctx, out.mlpOut!, rows));
+  ctx.release(h, out.keys, out.mlpOut, rows, batch.ids);
+  const f = config.nInner;
+  const d = config.nEmbd;
+  return {
+    keys: queries.map((_, i) => k.slice(i * f, (i + 1) * f)),
+    mlpOut: queries.map((_, i) => m.slice(i * d, (i + 1) * d)),
+  };
+}
