@@ -1,0 +1,39 @@
+// float64 twin of kernels/attention.ts: causal multi-head self-attention of
+// B right-padded sequences of length T. Padded query rows are zeros.
+export interface AttentionRef {
+  out: Float64Array;
+  /** [B, H, T, T] */
+  probs: Float64Array;
+}
+
+export function attentionRef(qkv: ArrayLike<number>, B: number, T: number, d: number, nHeads: number, lengths?: readonly number[]): AttentionRef {
+  const hd = d / nHeads;
+  const scale = 1 / Math.sqrt(hd);
+  const out = new Float64Array(B * T * d);
+  const probs = new Float64Array(B * nHeads * T * T);
+  const at = (b: number, t: number, col: number) => qkv[(b * T + t) * 3 * d + col]!;
+  for (let b = 0; b < B; b++) {
+    const len = lengths?.[b] ?? T;
+    for (let h = 0; h < nHeads; h++) {
+      for (let t = 0; t < len; t++) {
+        const w = new Float64Array(t + 1);
+        let m = -Infinity;
+        for (let s = 0; s <= t; s++) {
+          let dot = 0;
+          for (let c = 0; c < hd; c++) dot += at(b, t, h * hd + c) * at(b, s, d + h * hd + c);
+          w[s] = dot * scale;
+          m = Math.max(m, w[s]!);
+        }
+        let sum = 0;
+        for (let s = 0; s <= t; s++) sum += (w[s] = Math.exp(w[s]! - m));
+        for (let s = 0; s <= t; s++) probs[((b * nHeads + h) * T + t) * T + s] = w[s]! / sum;
+        for (let c = 0; c < hd; c++) {
+          let acc = 0;
+          for (let s = 0; s <= t; s++) acc += w[s]! * at(b, s, 2 * d + h * hd + c);
+          out[(b * T + t) * d + h * hd + c] = acc / sum;
+        }
+      }
+    }
+  }
+  return { out, probs };
+}
