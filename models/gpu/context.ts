@@ -99,6 +99,24 @@ export class GpuContext {
     return t;
   }
 
+  /**
+   * Overwrite a tensor's contents from the host. Work recorded so far is
+   * submitted first: queue writes run ahead of unsubmitted commands.
+   */
+  write(t: GpuTensor, data: TypedData): void {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.byteLength !== byteSize(t.dtype, t.size) && bytes.byteLength !== (t.dtype === 'f16' ? t.size * 2 : t.size * 4)) {
+      throw new Error(`write: ${bytes.byteLength} bytes for a ${t.dtype} tensor of ${t.size} elements`);
+    }
+    this.flush();
+    const padded = bytes.byteLength % 4 === 0 ? bytes : (() => {
+      const p = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+      p.set(bytes);
+      return p;
+    })();
+    this.device.queue.writeBuffer(t.buffer, 0, padded);
+  }
+
   /** Read a tensor back. f32 → Float32Array, u32 → Uint32Array, i32 → Int32Array, f16 → Uint16Array. */
   async download(t: GpuTensor): Promise<Float32Array | Uint32Array | Int32Array | Uint16Array> {
     const bytes = byteSize(t.dtype, t.size);

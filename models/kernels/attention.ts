@@ -255,3 +255,123 @@ export function attentionWithProbs(ctx: GpuContext, qkv: GpuTensor, nHeads: numb
   const r = run(ctx, qkv, nHeads, opts, true);
   return { out: r.out, probs: r.probs! };
 }
+
+// ---- Backward ----
+// Backward of causal attention to q, k and v (weights fixed), from the
+// probabilities the forward kept. Per sequence b and head h, with O = P·V:
+//   D_t  = Σ_s P_ts (dO_t · V_s)                (= dO_t · O_t)
+//   dS_ts = P_ts (dO_t · V_s − D_t)
+//   dQ_t = scale Σ_s dS_ts K_s,  dK_s = scale Σ_t dS_ts Q_t,  dV_s = Σ_t P_ts dO_t
+// One invocation per (b, h, row); it is O(T²·hd) per head, plenty for ROME's
+// short prompts (the lab never back-propagates through long texts).
+const ATTN_BWD_WG = 64;
+
+function attentionBackwardWgsl(hd: number): string {
+  return /* wgsl */ `
+struct Params { T: u32, d: u32, H: u32, B: u32, scale: f32 }
+@group(0) @binding(0) var<storage, read> dO: array<f32>;      // [B·T, d]
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;     // [B·T, 3d]
+@group(0) @binding(2) var<storage, read> probs: array<f32>;   // [B, H, T, T]
+@group(0) @binding(3) var<storage, read> lengths: array<u32>; // [B]
+@group(0) @binding(4) var<storage, read_write> D: array<f32>; // [B, H, T]
+@group(0) @binding(5) var<storage, read_write> dqkv: array<f32>; // [B·T, 3d]
+@group(0) @binding(6) var<uniform> p: Params;
+const HD = ${hd}u;
+
+fn dOdotV(b: u32, h: u32, t: u32, s: u32) -> f32 {
+  let o = (b * p.T + t) * p.d + h * HD;
+  let v = (b * p.T + s) * 3u * p.d + 2u * p.d + h * HD;
+  var acc = 0.0;
+  for (var c = 0u; c < HD; c++) { acc += dO[o + c] * qkv[v + c]; }
+  return acc;
+}
+fn prob(b: u32, h: u32, t: u32, s: u32) -> f32 { return probs[((b * p.H + h) * p.T + t) * p.T + s]; }
+
+@compute @workgroup_size(${ATTN_BWD_WG})
+fn rowDot(@builtin(global_invocation_id) gid: vec3<u32>) {
+  _ = dO[0]; _ = qkv[0]; _ = probs[0]; _ = lengths[0]; _ = D[0]; _ = dqkv[0]; // one bind group serves all three entry points
+  let t = gid.x; let bh = gid.y;
+  if (t >= p.T || bh >= p.B * p.H) { return; }
+  let b = bh / p.H; let h = bh % p.H;
+  var acc = 0.0;
+  if (t < lengths[b]) { for (var s = 0u; s <= t; s++) { acc += prob(b, h, t, s) * dOdotV(b, h, t, s); } }
+  D[bh * p.T + t] = acc;
+}
+
+@compute @workgroup_size(${ATTN_BWD_WG})
+fn gradQ(@builtin(global_invocation_id) gid: vec3<u32>) {
+  _ = dO[0]; _ = qkv[0]; _ = probs[0]; _ = lengths[0]; _ = D[0]; _ = dqkv[0]; // one bind group serves all three entry points
+  let t = gid.x; let bh = gid.y;
+  if (t >= p.T || bh >= p.B * p.H) { return; }
+  let b = bh / p.H; let h = bh % p.H;
+  var acc: array<f32, ${hd}>;
+  if (t < lengths[b]) {
+    let dt = D[bh * p.T + t];
+    for (var s = 0u; s <= t; s++) {
+      let ds = prob(b, h, t, s) * (dOdotV(b, h, t, s) - dt);
+      let k = (b * p.T + s) * 3u * p.d + p.d + h * HD;
+      for (var c = 0u; c < HD; c++) { acc[c] += ds * qkv[k + c]; }
+    }
+  }
+  let o = (b * p.T + t) * 3u * p.d + h * HD;
+  for (var c = 0u; c < HD; c++) { dqkv[o + c] = p.scale * acc[c]; }
+}
+
+@compute @workgroup_size(${ATTN_BWD_WG})
+fn gradKV(@builtin(global_invocation_id) gid: vec3<u32>) {
+  _ = dO[0]; _ = qkv[0]; _ = probs[0]; _ = lengths[0]; _ = D[0]; _ = dqkv[0]; // one bind group serves all three entry points
+  let s = gid.x; let bh = gid.y;
+  if (s >= p.T || bh >= p.B * p.H) { return; }
+  let b = bh / p.H; let h = bh % p.H;
+  var dk: array<f32, ${hd}>;
+  var dv: array<f32, ${hd}>;
+  let len = lengths[b];
+  for (var t = s; t < len; t++) {
+    let pr = prob(b, h, t, s);
+    let ds = pr * (dOdotV(b, h, t, s) - D[bh * p.T + t]);
+    let q = (b * p.T + t) * 3u * p.d + h * HD;
+    let o = (b * p.T + t) * p.d + h * HD;
+    for (var c = 0u; c < HD; c++) {
+      dk[c] += ds * qkv[q + c];
+      dv[c] += pr * dO[o + c];
+    }
+  }
+  let base = (b * p.T + s) * 3u * p.d + h * HD;
+  for (var c = 0u; c < HD; c++) {
+    dqkv[base + p.d + c] = p.scale * dk[c];
+    dqkv[base + 2u * p.d + c] = dv[c];
+  }
+}`;
+}
+
+/** ∂loss/∂qkv ([B·T, 3d]) of causal attention, given ∂loss/∂out ([B·T, d]), qkv and the forward's probabilities. */
+export function attentionBackward(ctx: GpuContext, dOut: GpuTensor, qkv: GpuTensor, probs: GpuTensor, nHeads: number, opts: AttentionOptions = {}): GpuTensor {
+  const what = `attentionBackward(dOut ${shapeText(dOut.shape)}, qkv ${shapeText(qkv.shape)})`;
+  expectDType(`${what}: dOut`, dOut.dtype, ['f32']);
+  expectDType(`${what}: qkv`, qkv.dtype, ['f32']);
+  const d3 = qkv.shape[qkv.shape.length - 1]!;
+  const d = d3 / 3;
+  const rows = qkv.size / d3;
+  const B = opts.batch ?? (qkv.shape.length === 3 ? qkv.shape[0]! : 1);
+  const T = rows / B;
+  const hd = d / nHeads;
+  if (!Number.isInteger(d) || !Number.isInteger(hd) || !Number.isInteger(T)) throw new Error(`${what}: shapes do not split into ${B} sequences of ${nHeads} heads`);
+  if (dOut.size !== rows * d || probs.size !== B * nHeads * T * T) throw new Error(`${what}: dOut or probs has the wrong size`);
+  if (hd > 256) throw new Error(`${what}: head dim ${hd} above 256`);
+  const lengths =
+    opts.lengths && 'buffer' in opts.lengths
+      ? opts.lengths
+      : ctx.upload(Uint32Array.from((opts.lengths as readonly number[] | undefined) ?? new Array<number>(B).fill(T)), [B], 'u32', 'attn.lengths');
+  const D = ctx.empty([B, nHeads, T], 'f32', 'attn.D');
+  const dqkv = ctx.empty(qkv.shape, 'f32', 'attn.dqkv');
+  const params = ctx.uniform([T, d, nHeads, B, 1 / Math.sqrt(hd)], ['u32', 'u32', 'u32', 'u32', 'f32']);
+  const code = cachedSource(`attnb:${hd}`, () => attentionBackwardWgsl(hd));
+  const groups: [number, number] = [Math.ceil(T / ATTN_BWD_WG), B * nHeads];
+  const bind = [dOut, qkv, probs, lengths, D, dqkv, params];
+  ctx.dispatch(ctx.pipeline(code, `attnb:${hd}:rowDot`, 'rowDot'), bind, groups);
+  ctx.dispatch(ctx.pipeline(code, `attnb:${hd}:gradQ`, 'gradQ'), bind, groups);
+  ctx.dispatch(ctx.pipeline(code, `attnb:${hd}:gradKV`, 'gradKV'), bind, groups);
+  ctx.release(D);
+  if (!(opts.lengths && 'buffer' in opts.lengths)) ctx.release(lengths);
+  return dqkv;
+}

@@ -47,3 +47,43 @@ export function gelu(ctx: GpuContext, x: GpuTensor, out?: GpuTensor): GpuTensor 
   ctx.dispatch(ctx.pipeline(GELU_WGSL, 'gelu'), [x, o, params], [gx, gy]);
   return o;
 }
+
+// ---- Backward ----
+// Backward of gelu_new: with u = √(2/π)(x + 0.044715x³),
+//   gelu'(x) = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)
+const GELU_BACKWARD_WGSL = /* wgsl */ `
+struct Params { n: u32, stride: u32 }
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+// tanh without overflow: |u| is clamped where tanh is ±1 in f32 anyway.
+fn tanhStable(u: f32) -> f32 {
+  let c = clamp(u, -15.0, 15.0);
+  let e = exp(2.0 * c);
+  return (e - 1.0) / (e + 1.0);
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * p.stride;
+  if (i >= p.n) { return; }
+  let v = x[i];
+  let k = 0.7978845608028654;
+  let t = tanhStable(k * (v + 0.044715 * v * v * v));
+  let grad = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * k * (1.0 + 3.0 * 0.044715 * v * v);
+  dx[i] = dy[i] * grad;
+}`;
+
+/** ∂loss/∂x of y = gelu_new(x), given dy and the forward's input x. */
+export function geluBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor): GpuTensor {
+  expectDType(`geluBackward: dy`, dy.dtype, ['f32']);
+  expectDType(`geluBackward: x`, x.dtype, ['f32']);
+  if (dy.size !== x.size) throw new Error(`geluBackward: dy ${shapeText(dy.shape)} and x ${shapeText(x.shape)} differ`);
+  const dx = ctx.empty(x.shape, 'f32', 'gelu.dx');
+  const [gx, gy] = dispatchGrid(Math.ceil(x.size / 256), ctx.limits.maxComputeWorkgroupsPerDimension);
+  const params = ctx.uniform([x.size, gx * 256], ['u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(GELU_BACKWARD_WGSL, 'geluBackward'), [dy, x, dx, params], [gx, gy]);
+  return dx;
+}

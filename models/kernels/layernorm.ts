@@ -98,3 +98,68 @@ export function layerNormWithStats(ctx: GpuContext, x: GpuTensor, g: GpuTensor, 
   const r = run(ctx, x, g, b, opts, true);
   return { out: r.out, mean: r.mean!, rstd: r.rstd! };
 }
+
+// ---- Backward ----
+// Backward of LayerNorm to its input (weights fixed):
+//   x̂ = (x − μ)·rstd,  dx̂ = dy ⊙ g,
+//   dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂))
+const LN_BACKWARD_WG = 64;
+
+function layerNormBackwardWgsl(gType: FloatDType): string {
+  return /* wgsl */ `
+struct Params { rows: u32, d: u32, gridX: u32 }
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> g: ${storageArray(gType)};
+@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(4) var<storage, read> rstd: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(6) var<uniform> p: Params;
+${elementReader('readG', 'g', gType)}
+${workgroupReduce(LN_BACKWARD_WG)}
+
+@compute @workgroup_size(${LN_BACKWARD_WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+  let lid = l.x;
+  let row = wg.x + wg.y * p.gridX;
+  let valid = row < p.rows; // uniform per workgroup: barriers stay in uniform control flow
+  let base = select(0u, row * p.d, valid);
+  let mu = select(0.0, mean[select(0u, row, valid)], valid);
+  let r = select(0.0, rstd[select(0u, row, valid)], valid);
+  var s1 = 0.0;
+  var s2 = 0.0;
+  if (valid) {
+    for (var j = lid; j < p.d; j += ${LN_BACKWARD_WG}u) {
+      let xh = (x[base + j] - mu) * r;
+      let dxh = dy[base + j] * readG(j);
+      s1 += dxh;
+      s2 += dxh * xh;
+    }
+  }
+  let m1 = wgSum(s1, lid) / f32(p.d);
+  let m2 = wgSum(s2, lid) / f32(p.d);
+  if (!valid) { return; }
+  for (var j = lid; j < p.d; j += ${LN_BACKWARD_WG}u) {
+    let xh = (x[base + j] - mu) * r;
+    let dxh = dy[base + j] * readG(j);
+    dx[base + j] = r * (dxh - m1 - xh * m2);
+  }
+}`;
+}
+
+/** ∂loss/∂x of y = LayerNorm(x; g, b), given dy, x, g and the forward's per-row mean and rstd. */
+export function layerNormBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor, g: GpuTensor, mean: GpuTensor, rstd: GpuTensor): GpuTensor {
+  const what = `layerNormBackward(dy ${shapeText(dy.shape)}, x ${shapeText(x.shape)})`;
+  expectDType(`${what}: dy`, dy.dtype, ['f32']);
+  expectDType(`${what}: x`, x.dtype, ['f32']);
+  expectDType(`${what}: g`, g.dtype, ['f32', 'f16']);
+  const d = x.shape[x.shape.length - 1]!;
+  const rows = leadingRows(x.shape);
+  if (dy.size !== x.size || g.size !== d || mean.size !== rows || rstd.size !== rows) throw new Error(`${what}: shapes do not match`);
+  const dx = ctx.empty(x.shape, 'f32', 'layernorm.dx');
+  const [gx, gy] = dispatchGrid(rows, ctx.limits.maxComputeWorkgroupsPerDimension);
+  const params = ctx.uniform([rows, d, gx], ['u32', 'u32', 'u32']);
+  const gType = g.dtype as FloatDType;
+  ctx.dispatch(ctx.pipeline(cachedSource(`lnb:${gType}`, () => layerNormBackwardWgsl(gType)), `layerNormBackward:${gType}`), [dy, x, g, mean, rstd, dx, params], [gx, gy]);
+  return dx;
+}

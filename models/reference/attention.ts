@@ -37,3 +37,35 @@ export function attentionRef(qkv: ArrayLike<number>, B: number, T: number, d: nu
   }
   return { out, probs };
 }
+
+/** dqkv of causal attention from dOut and the forward probabilities [B, H, T, T]. */
+export function attentionBackwardRef(dOut: ArrayLike<number>, qkv: ArrayLike<number>, probs: ArrayLike<number>, B: number, T: number, d: number, H: number, lengths?: readonly number[]): Float64Array {
+  const hd = d / H;
+  const scale = 1 / Math.sqrt(hd);
+  const dq = new Float64Array(B * T * 3 * d);
+  const at = (b: number, t: number, col: number) => qkv[(b * T + t) * 3 * d + col]!;
+  const go = (b: number, t: number, col: number) => dOut[(b * T + t) * d + col]!;
+  for (let b = 0; b < B; b++) {
+    const len = lengths?.[b] ?? T;
+    for (let h = 0; h < H; h++) {
+      const P = (t: number, s: number) => probs[((b * H + h) * T + t) * T + s]!;
+      for (let t = 0; t < len; t++) {
+        const dp = new Float64Array(t + 1);
+        let D = 0;
+        for (let s = 0; s <= t; s++) {
+          for (let c = 0; c < hd; c++) dp[s]! += go(b, t, h * hd + c) * at(b, s, 2 * d + h * hd + c);
+          D += P(t, s) * dp[s]!;
+        }
+        for (let s = 0; s <= t; s++) {
+          const ds = P(t, s) * (dp[s]! - D);
+          for (let c = 0; c < hd; c++) {
+            dq[(b * T + t) * 3 * d + h * hd + c]! += scale * ds * at(b, s, d + h * hd + c);
+            dq[(b * T + s) * 3 * d + d + h * hd + c]! += scale * ds * at(b, t, h * hd + c);
+            dq[(b * T + s) * 3 * d + 2 * d + h * hd + c]! += P(t, s) * go(b, t, h * hd + c);
+          }
+        }
+      }
+    }
+  }
+  return dq;
+}

@@ -1,0 +1,104 @@
+// ROME and C-ROME for GPT-2 (rome.md steps 4–7): k* and u from the key
+// statistics, v* by optimisation, the right vector, and ΔW = u ⊗ right.
+// compute* functions only read the model; applying the update is the
+// history's job (history.ts), so every edit can be undone exactly.
+import type { Gpt2Model } from '../gpt2/model.ts';
+import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
+import { solve, type CholeskyFactor } from './cholesky.ts';
+import { keysAt } from './keys.ts';
+import type { RomeHparams } from './rome-hparams.ts';
+import { fill, subjectLastIndex, wrap } from './subject-index.ts';
+import { computeVStar, type VRequest, type VStarResult } from './v-star.ts';
+
+export type RomeVariant = 'rome' | 'c-rome';
+
+export interface KeyContext {
+  template: string;
+  ids: number[];
+  index: number;
+}
+
+export interface RomeUpdate {
+  variant: RomeVariant;
+  layer: number;
+  keyContexts: KeyContext[];
+  kStar: Float64Array;
+  /** C⁻¹k* (or k* without mom2 adjustment), before normalising. */
+  uRaw: Float64Array;
+  /** Left vector, unit norm. */
+  u: Float64Array;
+  v: VStarResult;
+  /** The key and output the right vector is anchored to: (k_u, o_u) for ROME, (k̄, ō) for C-ROME. */
+  curInput: Float64Array;
+  curOutput: Float64Array;
+  denominator: number;
+  right: Float64Array;
+  /** ‖ΔW‖_F = ‖u‖·‖right‖. */
+  updateNorm: number;
+  /** The subject's last token is token 0 of the bare prompt (collapse-prone). */
+  subjectAtStart: boolean;
+}
+
+/** The key texts of step 4: each context template wrapped around the prompt. */
+export function keyContexts(tok: Gpt2Tokenizer, req: VRequest, contextTemplates: readonly string[]): KeyContext[] {
+  return contextTemplates.map((c) => {
+    const template = wrap(c, req.prompt);
+    return { template, ids: tok.encode(fill(template, req.subject)), index: subjectLastIndex(tok, template, req.subject) };
+  });
+}
+
+/** Left vector u = C⁻¹k* / ‖C⁻¹k*‖, or k* / ‖k*‖ without mom2 adjustment. */
+export function leftVector(kStar: Float64Array, factor: CholeskyFactor | null): { uRaw: Float64Array; u: Float64Array } {
+  const uRaw = factor ? solve(factor, kStar) : Float64Array.from(kStar);
+  const n = Math.hypot(...uRaw);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error('the left vector C⁻¹k* is zero or not finite');
+  return { uRaw, u: uRaw.map((x) => x / n) };
+}
+
+export async function computeRomeUpdate(
+  model: Gpt2Model,
+  tok: Gpt2Tokenizer,
+  req: VRequest,
+  contextTemplates: readonly string[],
+  hp: RomeHparams,
+  factor: CholeskyFactor | null,
+  variant: RomeVariant,
+  opts: { signal?: AbortSignal; onStep?: (it: number, loss: number) => void } = {},
+): Promise<RomeUpdate> {
+  if (contextTemplates[0] !== '{}') throw new Error('the first context template must be "{}"');
+  if (hp.mom2_adjustment && !factor) throw new Error('mom2_adjustment needs the key statistics C');
+  const contexts = keyContexts(tok, req, contextTemplates);
+  const acts = await keysAt(model, hp.layer, contexts.map((c) => ({ ids: c.ids, index: c.index })));
+  const kStar = mean(acts.keys);
+  const { uRaw, u } = leftVector(kStar, hp.mom2_adjustment ? factor : null);
+  opts.signal?.throwIfAborted();
+  const v = await computeVStar(model, tok, req, contextTemplates, hp, opts);
+
+  // ROME anchors the right vector at the bare prompt's key; C-ROME at the template averages.
+  const curInput = variant === 'rome' ? Float64Array.from(acts.keys[0]!) : kStar;
+  const curOutput = variant === 'rome' ? Float64Array.from(acts.mlpOut[0]!) : mean(acts.mlpOut);
+  let denominator = 0;
+  for (let i = 0; i < u.length; i++) denominator += curInput[i]! * u[i]!;
+  const right = v.vStar.map((x, j) => (x - curOutput[j]!) / denominator);
+  return {
+    variant,
+    layer: hp.layer,
+    keyContexts: contexts,
+    kStar,
+    uRaw,
+    u,
+    v,
+    curInput,
+    curOutput,
+    denominator,
+    right,
+    updateNorm: Math.hypot(...right),
+    subjectAtStart: contexts[0]!.index === 0,
+  };
+}
+
+function mean(vs: readonly ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(vs[0]!.length);
+  for (const v of vs) for (let i = 0; i < out.length; i++) out[i]! += v[i]!;
+  return out.map((x) => x / vs.length);
+}

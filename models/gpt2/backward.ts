@@ -1,0 +1,51 @@
+// Backward pass to activations (no weight gradients: ROME only needs ∂loss/∂δ,
+// where δ enters the residual stream after block l). Mirrors model.ts in
+// reverse, one block at a time, reading what the forward tape kept.
+import type { GpuTensor } from '../gpu/tensor.ts';
+import { addInto } from '../kernels/add.ts';
+import { attentionBackward } from '../kernels/attention.ts';
+import { geluBackward } from '../kernels/gelu.ts';
+import { layerNormBackward } from '../kernels/layernorm.ts';
+import { matmul } from '../kernels/matmul.ts';
+import type { ForwardBatch, Gpt2Model, Tape } from './model.ts';
+
+/** ∂loss/∂h (input of ln_f) from ∂loss/∂ln_f(h). */
+export function finalNormBackward(model: Gpt2Model, dHidden: GpuTensor, tape: Tape): GpuTensor {
+  if (!tape.lnF) throw new Error('finalNormBackward: the forward pass kept no ln_f tape');
+  const { hIn, mean, rstd } = tape.lnF;
+  return layerNormBackward(model.ctx, dHidden, hIn, model.weights.lnF.g, mean, rstd);
+}
+
+/** ∂loss/∂(block input) from ∂loss/∂(block output), for block i. Consumes nothing; returns a new tensor. */
+export function blockBackward(model: Gpt2Model, i: number, dOut: GpuTensor, batch: ForwardBatch, tape: Tape): GpuTensor {
+  const { ctx, config: c } = model;
+  const blk = model.weights.blocks[i]!;
+  const t = tape.blocks.get(i);
+  if (!t) throw new Error(`blockBackward: no tape for block ${i}`);
+  // MLP: h_out = h_mid + proj(gelu(fc(ln_2(h_mid))))
+  const dKeys = matmul(ctx, dOut, blk.mlpProj.w, { transB: true });
+  const dPre = geluBackward(ctx, dKeys, t.pre);
+  const dX2 = matmul(ctx, dPre, blk.fc.w, { transB: true });
+  const dMid = layerNormBackward(ctx, dX2, t.hMid, blk.ln2.g, t.ln2.mean, t.ln2.rstd);
+  addInto(ctx, dMid, dOut);
+  ctx.release(dKeys, dPre, dX2);
+  // Attention: h_mid = h_in + proj(attn(ln_1(h_in)))
+  const dAtt = matmul(ctx, dMid, blk.attnProj.w, { transB: true });
+  const dQkv = attentionBackward(ctx, dAtt, t.qkv, t.probs, c.nHead, { batch: batch.B, lengths: batch.lengths });
+  const dX1 = matmul(ctx, dQkv, blk.attn.w, { transB: true });
+  const dIn = layerNormBackward(ctx, dX1, t.hIn, blk.ln1.g, t.ln1.mean, t.ln1.rstd);
+  addInto(ctx, dIn, dMid);
+  ctx.release(dAtt, dQkv, dX1, dMid);
+  return dIn;
+}
+
+/** ∂loss/∂(residual after block `from`-1) by running blocks (nLayer-1 … from) backward from ∂loss/∂ln_f output. */
+export function backwardTo(model: Gpt2Model, from: number, dHidden: GpuTensor, batch: ForwardBatch, tape: Tape): GpuTensor {
+  let d = finalNormBackward(model, dHidden, tape);
+  for (let i = model.config.nLayer - 1; i >= from; i--) {
+    const next = blockBackward(model, i, d, batch, tape);
+    model.ctx.release(d);
+    d = next;
+  }
+  return d;
+}
