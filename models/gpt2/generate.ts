@@ -1,0 +1,103 @@
+// Short generations: greedy (argmax) or top-k sampling with a seeded RNG.
+// No KV cache: each step re-runs the prompt, which is fine for the handful
+// of tokens the lab generates (ROME's context templates, before/after
+// previews, QA answers). Only the last row of each sequence is unembedded.
+import { decodeLseState, logSoftmaxAccumulate, LSE_STATE_WIDTH } from '../kernels/cross-entropy.ts';
+import { gatherRows } from '../kernels/embedding.ts';
+import { matmul } from '../kernels/matmul.ts';
+import type { GpuTensor } from '../gpu/tensor.ts';
+import { EOS_ID, type Gpt2Model } from './model.ts';
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** 0 or undefined: greedy. k > 0: sample among the k most likely tokens. */
+  topK?: number;
+  /** Uniform [0, 1) source for sampling; required when topK > 0 so runs reproduce. */
+  random?: () => number;
+  /** Stop a sequence at EOS (it is kept). Default true. */
+  stopAtEos?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Continue each prompt; returns only the new tokens of each. */
+export async function generate(model: Gpt2Model, prompts: readonly (readonly number[])[], opts: GenerateOptions): Promise<number[][]> {
+  const { ctx, config } = model;
+  const topK = opts.topK ?? 0;
+  if (topK > 0 && !opts.random) throw new Error('top-k sampling needs a seeded random source');
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new Error(`prompt ${i} is empty`);
+  });
+  const seqs = prompts.map((p) => [...p]);
+  const added: number[][] = prompts.map(() => []);
+  const active = prompts.map(() => true);
+  for (let step = 0; step < opts.maxNewTokens && active.some(Boolean); step++) {
+    opts.signal?.throwIfAborted();
+    const live = seqs.map((_, i) => i).filter((i) => active[i] && seqs[i]!.length < config.nPositions);
+    if (live.length === 0) break;
+    const batch = model.batch(live.map((i) => seqs[i]!));
+    const { hidden } = model.forward(batch);
+    const rows = ctx.upload(Uint32Array.from(live, (i, b) => b * batch.T + seqs[i]!.length - 1), [live.length], 'u32', 'gen.rows');
+    const hs = gatherRows(ctx, hidden, rows);
+    ctx.release(hidden, rows, batch.ids);
+    const next = topK > 0 ? await sampleTopK(model, hs, topK, opts.random!) : await argmaxRows(model, hs);
+    ctx.release(hs);
+    live.forEach((i, b) => {
+      const t = next[b]!;
+      seqs[i]!.push(t);
+      added[i]!.push(t);
+      if (t === EOS_ID && opts.stopAtEos !== false) active[i] = false;
+    });
+  }
+  return added;
+}
+
+async function argmaxRows(model: Gpt2Model, hs: GpuTensor): Promise<number[]> {
+  const { ctx } = model;
+  const n = hs.shape[0]!;
+  const none = new Uint32Array(n).fill(0xffffffff);
+  const tgt = ctx.upload(none, [n], 'u32', 'gen.none');
+  const state = ctx.empty([n, LSE_STATE_WIDTH], 'f32', 'gen.state');
+  model.weights.wte.forEach((c, k) => {
+    const z = matmul(ctx, hs, c.table, { transB: true });
+    logSoftmaxAccumulate(ctx, z, tgt, state, c.rowOffset, k === 0);
+    ctx.release(z);
+  });
+  const { argmax } = decodeLseState(await ctx.downloadF32(state), none);
+  ctx.release(tgt, state);
+  return Array.from(argmax);
+}
+
+/** ROME's generate_fast sampling: softmax over the k largest logits, then one draw. */
+async function sampleTopK(model: Gpt2Model, hs: GpuTensor, k: number, random: () => number): Promise<number[]> {
+  const { ctx } = model;
+  const n = hs.shape[0]!;
+  const best: Array<Array<{ id: number; z: number }>> = Array.from({ length: n }, () => []);
+  for (const c of model.weights.wte) {
+    const z = matmul(ctx, hs, c.table, { transB: true });
+    const host = await ctx.downloadF32(z);
+    ctx.release(z);
+    const cols = c.table.shape[0]!;
+    for (let r = 0; r < n; r++) {
+      const list = best[r]!;
+      for (let j = 0; j < cols; j++) {
+        const v = host[r * cols + j]!;
+        if (list.length < k || v > list[list.length - 1]!.z) {
+          list.push({ id: c.rowOffset + j, z: v });
+          list.sort((a, b) => b.z - a.z || a.id - b.id);
+          if (list.length > k) list.pop();
+        }
+      }
+    }
+  }
+  return best.map((list) => {
+    const m = list[0]!.z;
+    const w = list.map((e) => Math.exp(e.z - m));
+    const total = w.reduce((a, b) => a + b, 0);
+    let u = random() * total;
+    for (let i = 0; i < list.length; i++) {
+      u -= w[i]!;
+      if (u < 0) return list[i]!.id;
+    }
+    return list[list.length - 1]!.id;
+  });
+}
