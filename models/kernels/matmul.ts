@@ -15,6 +15,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { dispatchGrid } from '../gpu/context.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { shapeText } from '../gpu/tensor.ts';
+import { matmulSkinny, SKINNY_MAX_M } from './matmul-skinny.ts';
 import { cachedSource, elementReader, expectDType, storageArray, type FloatDType } from './wgsl.ts';
 
 export interface MatmulConfig {
@@ -238,6 +239,11 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   if (batchedA && !batchedB && !transA) {
     rowsM = batch * M;
     groupsBatch = 1;
+  }
+  // A few rows against a wide or long B: the skinny kernels (unless a tile config was asked for).
+  if (!opts.config && !transA && batch === 1 && !batchedA && !batchedB && rowsM <= SKINNY_MAX_M && (N >= 256 || K >= 1024)) {
+    matmulSkinny(ctx, a, b, out, { M: rowsM, N, K, transB }, opts.bias);
+    return out;
   }
   const tilesM = Math.ceil(rowsM / config.tileM);
   const tilesN = Math.ceil(N / config.tileN);

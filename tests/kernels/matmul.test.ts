@@ -103,6 +103,13 @@ describe('matmul kernel', () => {
     { M: 6, K: 30, N: 17, batch: { n: 4, mode: 'sharedA' } },
     { M: 13, K: 30, N: 7, transA: true, batch: { n: 3, mode: 'sharedB' } },
     { M: 1, K: 1600, N: 3, transB: true }, // a long K reduction (GPT-2 XL width)
+    // The skinny kernels (M ≤ 8 against a wide or long B): ROME's loss rows and generation.
+    { M: 3, K: 64, N: 8193, transB: true }, // few rows against a vocabulary chunk
+    { M: 8, K: 300, N: 1000, transB: true, bType: 'f16', bias: 'f32' },
+    { M: 1, K: 1025, N: 5, transB: true, bias: 'f16' }, // K past one 256-tile, N inside one workgroup
+    { M: 5, K: 2049, N: 65 }, // split-K: ∂/∂h = dz · W_vocab
+    { M: 8, K: 1500, N: 70, bType: 'f16', bias: 'f32' },
+    { M: 2, K: 200, N: 300, bias: 'f16' }, // wide N, short K: split into one partial
   ];
   for (const c of variants) {
     it(`matches the float64 twin: ${describeCase(c)}`, () => runCase(c, seed++));
