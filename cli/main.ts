@@ -2,14 +2,18 @@
 //   npm run -s lab -- score --model <id|dir> --texts <file> [--json]
 // Bad input: one line on stderr and a non-zero exit status; nothing half-written.
 import { CliError, parseArgs } from './args.ts';
+import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
 
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
-      file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}`;
+      file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}
+  lab run <experiment.json> [--json] [--dump] [--save <dir>]
+      replays an Experiment (shared/spec/experiment.md) and prints its Result`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
   score: scoreCommand,
+  run: runCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -90,6 +90,8 @@ export interface EditStep {
   before: { targetProb: number; generation: string };
   after: { targetProb: number; generation: string };
   elapsedMs: number;
+  /** The update's vectors (only when the Lab was asked to dump: CLI --dump). */
+  dump?: { k_star: number[]; u: number[]; v_star: number[]; right: number[] };
 }
 
 export interface LabSnapshot {

@@ -77,6 +77,7 @@ export class Lab {
   private applied: Applied[] = [];
   private readonly factors = new Map<string, Promise<CholeskyFactor>>();
   private readonly templates = new Map<number, string[]>();
+  private dump = false;
 
   constructor(
     readonly ctx: GpuContext,
@@ -100,6 +101,11 @@ export class Lab {
     this.templates.clear();
     this.baselinePoint = null;
     return this.summary();
+  }
+
+  /** The loaded model itself, for hosts that save or benchmark it (never sent to the UI). */
+  currentModel(): Gpt2Model {
+    return this.requireModel();
   }
 
   summary(): ModelSummary {
@@ -130,6 +136,11 @@ export class Lab {
   setMode(mode: 'sequential' | 'single'): void {
     if (this.steps.length) throw new LabError('reset the edits before switching between sequential and single mode');
     this.mode = mode;
+  }
+
+  /** Keep each edit's k*, u, v* and right vector in its EditStep (the CLI's --dump). */
+  setDump(on: boolean): void {
+    this.dump = on;
   }
 
   setStats(stats: StatsSpec): void {
@@ -300,6 +311,7 @@ export class Lab {
         before,
         after,
         elapsedMs: performance.now() - t0,
+        ...(this.dump ? { dump: { k_star: Array.from(up.kStar), u: Array.from(up.u), v_star: Array.from(up.v.vStar), right: Array.from(up.right) } } : {}),
       };
     } catch (e) {
       // A cancelled or failed evaluation must not leave a half-recorded edit on the weights.

@@ -52,18 +52,20 @@ export interface UploadProgress {
 }
 
 export interface UploadOptions {
-  /** Rows per wte chunk; default min(8192, what one binding holds). */
+  /** Rows per wte chunk; default about VOCAB_CHUNK_BYTES of rows, within one binding. */
   vocabChunkRows?: number;
   onProgress?: (p: UploadProgress) => void;
   signal?: AbortSignal;
 }
 
-export const DEFAULT_VOCAB_CHUNK_ROWS = 8192;
+/** Bytes per wte chunk by default: few chunks (each costs a pass of dispatches), each far below any binding limit. */
+export const VOCAB_CHUNK_BYTES = 32 * 2 ** 20;
 
 export function vocabChunkRows(ctx: GpuContext, config: Gpt2Config, itemSize: number, requested?: number): number {
   const lim = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
   const fit = Math.floor(lim / (config.nEmbd * itemSize));
-  return Math.max(1, Math.min(requested ?? DEFAULT_VOCAB_CHUNK_ROWS, fit, config.vocabSize));
+  const preferred = Math.max(4096, Math.floor(VOCAB_CHUNK_BYTES / (config.nEmbd * itemSize)));
+  return Math.max(1, Math.min(requested ?? preferred, fit, config.vocabSize));
 }
 
 export async function uploadGpt2Weights(

@@ -26,6 +26,7 @@ export interface ScoreOptions {
 }
 
 const NO_TARGET = 0xffffffff;
+const LOGITS_BYTES = 128 * 2 ** 20;
 
 /** One forward-pass window: its ids, and the first position whose next token is scored. */
 interface Window {
@@ -50,7 +51,9 @@ function windowsOf(seq: number, ids: readonly number[], ctxLen: number, stride: 
 
 export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly number[])[], opts: ScoreOptions = {}): Promise<SequenceScores[]> {
   const { config } = model;
-  const maxRows = opts.maxRows ?? 1024;
+  // One logits chunk is rows × chunk columns of f32: keep it within LOGITS_BYTES.
+  const chunkCols = Math.max(...model.weights.wte.map((c) => c.table.shape[0]!));
+  const maxRows = opts.maxRows ?? Math.max(64, Math.min(1024, Math.floor(LOGITS_BYTES / (4 * chunkCols))));
   const ctxLen = Math.min(config.nPositions, maxRows);
   const stride = opts.stride ?? Math.max(1, Math.floor(ctxLen / 2));
   const results = seqs.map((s) => ({ nll: new Float64Array(Math.max(0, s.length - 1)), argmax: new Uint32Array(Math.max(0, s.length - 1)) }));

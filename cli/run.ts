@@ -1,0 +1,68 @@
+// `lab run <experiment.json> [--json] [--dump] [--save <dir>]`: replay an
+// Experiment (the share URL's schema) on the WebGPU engine and print the
+// Result (shared/spec/experiment.md): the baseline and one entry per edit.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { parseExperimentJson, type Experiment } from '../models/experiment.ts';
+import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
+import { serializeGpt2 } from '../models/gpt2/save.ts';
+import { Lab } from '../models/lab.ts';
+import type { EditStep, EvalPoint } from '../models/lab-types.ts';
+import { CliError, stringFlag, type ParsedArgs } from './args.ts';
+import { resolveModel } from './model-source.ts';
+import { nodeLabEnv } from './node-env.ts';
+import { progressLine } from './progress.ts';
+import { writeModelDir } from './save-model.ts';
+
+export async function runCommand(args: ParsedArgs): Promise<void> {
+  const file = args.positionals[0];
+  if (!file) throw new CliError('lab run needs an experiment file: lab run <experiment.json> [--json] [--dump] [--save <dir>]');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new CliError(`cannot read ${file}`);
+  }
+  const exp: Experiment = parseExperimentJson(text, file);
+  const save = stringFlag(args, 'save');
+  // A local model folder may be written relative to the experiment file.
+  const local = resolve(dirname(file), exp.model);
+  const model = existsSync(exp.model) || !existsSync(local) ? exp.model : local;
+
+  const lab = new Lab(await nodeGpuContext(), nodeLabEnv());
+  await lab.loadModel(resolveModel(model), { onProgress: (p) => progressLine(`load ${pct(p.fraction)}`) });
+  lab.setDump(args.flags.has('dump'));
+  const steps = await lab.replay(exp, { onProgress: (p) => progressLine(`${p.stage} ${pct(p.fraction)} ${p.detail ?? ''}`) });
+  const baseline = await lab.baseline();
+  progressLine('');
+  if (save) {
+    await writeModelDir(save, await serializeGpt2(lab.currentModel(), { butterfly_lab_experiment: JSON.stringify(lab.experiment()) }));
+  }
+  const result = { baseline: baselineOf(baseline), steps: steps.map(stepOf) };
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    process.stdout.write(`baseline ME-PPL ${baseline.me_ppl.toPrecision(6)}\n`);
+    for (const s of steps) {
+      process.stdout.write(`edit ${s.edit + 1}: ${s.request.subject} → ${s.request.target_new}  ME-PPL ${s.metrics.me_ppl.toPrecision(6)}${s.metrics.collapsed ? '  COLLAPSED' : ''}\n`);
+    }
+  }
+}
+
+function pct(f: number | null): string {
+  return f === null ? '' : `${Math.round(100 * f)}%`;
+}
+
+function baselineOf(p: EvalPoint) {
+  return { me_ppl: p.me_ppl, ppl_corpus: p.ppl_corpus, per_text: p.perplexity?.per_text ?? [] };
+}
+
+function stepOf(s: EditStep) {
+  return {
+    edit: s.edit,
+    diagnostics: s.diagnostics,
+    metrics: { me_ppl: s.metrics.me_ppl, ppl_corpus: s.metrics.ppl_corpus, ...s.metrics.tasks },
+    collapsed: s.metrics.collapsed,
+    ...(s.dump ? { dump: { k_star: s.dump.k_star, u: s.dump.u, v_star: s.dump.v_star, right: s.dump.right } } : {}),
+  };
+}
