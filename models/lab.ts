@@ -2,13 +2,17 @@
 // It owns the loaded model, the edit history, the key statistics and the
 // evaluation plan, so the two hosts stay thin and can never disagree.
 // Every public method takes plain data and returns plain data.
-import { detectCollapse, DEFAULT_COLLAPSE_FACTOR } from './eval/collapse.ts';
-import { perplexityReport, textScore, type PerplexityReport } from './eval/perplexity.ts';
+import { DEFAULT_COLLAPSE_FACTOR } from './eval/collapse.ts';
+import { localityCaches, type EditCase, type LocalityCache } from './eval/edit-metrics.ts';
+import { evaluatePoint, type EditProbe, type PlannedTask } from './eval/live-plan.ts';
+import { gpuScoringModel } from './eval/scoring-model.ts';
+import { TASK_IDS, taskById } from './eval/tasks.ts';
+import { seededSample } from './util/random.ts';
 import { parseJsonlTexts, STATS_CORPORA, TEXT_DATASETS } from './data/datasets.ts';
 import { parseTextsJson } from './data/texts.ts';
 import { choleskyAsync, type CholeskyFactor } from './editing/cholesky.ts';
 import { keyCovariance, type KeyStats } from './editing/covariance.ts';
-import { WeightHistory } from './editing/history.ts';
+import { WeightHistory, type WeightDelta } from './editing/history.ts';
 import { keysAt } from './editing/keys.ts';
 import { computeRomeUpdate, keyContexts, leftVector, type RomeUpdate } from './editing/rome.ts';
 import { defaultRomeLayer, romeHparams } from './editing/rome-hparams.ts';
@@ -43,6 +47,10 @@ export interface LabProgress {
 export interface OpOptions {
   signal?: AbortSignal;
   onProgress?: (p: LabProgress) => void;
+  /** Each evaluation point as it grows: after ME-PPL, then after each planned task (pending lists the rest). */
+  onPartial?: (point: EvalPoint) => void;
+  /** applyEdit only: also score this CounterFact case's edit metrics after the edit (EvalPoint.edit). */
+  probe?: EditProbe;
 }
 
 export class LabError extends Error {
@@ -69,6 +77,7 @@ export class Lab {
   private tok: Gpt2Tokenizer | null = null;
   private plan: EvalPlan = { texts: 'me-ppl-50' };
   private planIds: number[][] | null = null;
+  private planTasks: PlannedTask[] | null = null;
   private baselinePoint: EvalPoint | null = null;
   private method: MethodSpec = DEFAULT_METHOD;
   private stats: StatsSpec = DEFAULT_STATS;
@@ -151,6 +160,7 @@ export class Lab {
   async setPlan(plan: EvalPlan, opts: OpOptions = {}): Promise<EvalPoint> {
     this.plan = plan;
     this.planIds = null;
+    this.planTasks = null;
     this.baselinePoint = null;
     return this.baseline(opts);
   }
@@ -164,7 +174,8 @@ export class Lab {
     const kept = this.applied.length && this.mode === 'sequential' ? history.deltas.slice() : [];
     if (kept.length) history.reset();
     try {
-      this.baselinePoint = await this.score(null, opts);
+      // No edit is on: no probe. Same plan, same subsamples as every later point.
+      this.baselinePoint = await this.score(null, { ...opts, probe: undefined });
     } finally {
       for (const d of kept) await history.apply(d);
     }
@@ -177,15 +188,38 @@ export class Lab {
     return this.score(base, opts);
   }
 
+  /** ME-PPL, then the probe's edit metrics, then each planned task; streamed through opts.onPartial. */
   private async score(base: EvalPoint | null, opts: OpOptions): Promise<EvalPoint> {
     const ids = await this.evalIds(opts.signal);
-    const scores = await scoreSequences(this.requireModel(), ids, {
+    const tasks = await this.evalTasks(opts.signal);
+    return evaluatePoint({
+      model: this.requireModel(),
+      tok: this.requireTok(),
+      ids,
+      tasks,
+      baselineMePpl: base?.me_ppl ?? null,
+      collapseFactor: this.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR,
+      probe: opts.probe,
       signal: opts.signal,
-      onProgress: (d, n) => opts.onProgress?.({ stage: 'evaluate', fraction: d / n, detail: 'ME-PPL' }),
+      onProgress: (fraction, detail) => opts.onProgress?.({ stage: 'evaluate', fraction, detail }),
+      onPartial: opts.onPartial,
     });
-    const report: PerplexityReport = perplexityReport(scores.map((s, i) => textScore(ids[i]!.length, s.nll)));
-    const verdict = detectCollapse(report.me_ppl, base?.me_ppl ?? null, this.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR);
-    return { me_ppl: report.me_ppl, ppl_corpus: report.ppl_corpus, tasks: {}, collapsed: verdict.collapsed, collapseReason: verdict.reason, perplexity: report };
+  }
+
+  /** Each planned task's fixed subsample: seededSample over the task's file, the plan's seed (default 0). */
+  private async evalTasks(signal?: AbortSignal): Promise<PlannedTask[]> {
+    if (this.planTasks) return this.planTasks;
+    const out: PlannedTask[] = [];
+    for (const [id, size] of Object.entries(this.plan.tasks ?? {})) {
+      const def = taskById(id);
+      if (!def) throw new LabError(`unknown task "${id}" (known: ${TASK_IDS.join(', ')})`);
+      if (!Number.isInteger(size) || size < 0) throw new LabError(`task ${id}: subsample size must be a whole number, got ${size}`);
+      if (size === 0) continue;
+      const all = await def.load(this.env.readAsset, signal);
+      out.push({ id, def, items: seededSample(all.length, size, this.plan.seed ?? 0).map((i) => all[i]) });
+    }
+    this.planTasks = out;
+    return out;
   }
 
   private async evalIds(signal?: AbortSignal): Promise<number[][]> {
@@ -273,7 +307,7 @@ export class Lab {
     const history = this.requireHistory();
     const hp = romeHparams(model.config.nLayer, method);
     const variant = method.name === 'c-rome' ? 'c-rome' : 'rome';
-    const base = await this.baseline(opts);
+    const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
     const factor = hp.mom2_adjustment ? await this.keyFactor(hp.layer, opts) : null;
     const templates = method.context_templates ?? (await this.contextTemplates(method.template_seed ?? 0, opts));
     const promptIds = keyContexts(tok, request, ['{}'])[0]!.ids;
@@ -369,7 +403,7 @@ export class Lab {
       stats: this.stats,
       mode: this.mode,
       edits: this.steps.map((s) => s.request),
-      eval: { texts: this.plan.texts, collapse_factor: this.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR },
+      eval: { texts: this.plan.texts, ...(this.plan.tasks ? { tasks: this.plan.tasks } : {}), collapse_factor: this.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR },
     };
   }
 
@@ -379,14 +413,58 @@ export class Lab {
     this.mode = exp.mode;
     this.setMethod(exp.method);
     this.setStats(exp.stats ?? DEFAULT_STATS);
-    if (exp.eval?.texts !== undefined || exp.eval?.collapse_factor !== undefined) {
-      await this.setPlan({ texts: exp.eval.texts ?? this.plan.texts, collapseFactor: exp.eval.collapse_factor }, opts);
+    if (exp.eval?.texts !== undefined || exp.eval?.collapse_factor !== undefined || exp.eval?.tasks !== undefined) {
+      await this.setPlan({ ...this.plan, texts: exp.eval.texts ?? this.plan.texts, tasks: exp.eval.tasks ?? this.plan.tasks, collapseFactor: exp.eval.collapse_factor }, opts);
     }
     for (const [k, e] of exp.edits.entries()) {
       opts.onProgress?.({ stage: 'replay', fraction: k / exp.edits.length, detail: `edit ${k + 1} of ${exp.edits.length}` });
       await this.applyEdit(e, opts);
     }
     return this.steps;
+  }
+
+  // ---- Edit metrics and resumed runs ----
+
+  /** EasyEdit's locality needs the unedited model's outputs: taken on the original weights, whatever is applied now. */
+  async localityCaches(cases: readonly EditCase[], opts: OpOptions = {}): Promise<LocalityCache[]> {
+    const history = this.requireHistory();
+    const kept = history.deltas.slice();
+    if (kept.length) history.reset();
+    try {
+      return await localityCaches(gpuScoringModel(this.requireModel()), this.requireTok(), cases, {
+        signal: opts.signal,
+        onProgress: (d, n) => opts.onProgress?.({ stage: 'evaluate', fraction: d / n, detail: 'locality cache' }),
+      });
+    } finally {
+      for (const d of kept) await history.apply(d);
+    }
+  }
+
+  /** The exact weight update of sequential edit `index` (a copy), or null when none is applied (single mode). */
+  appliedDelta(index: number): WeightDelta | null {
+    const d = this.requireHistory().deltas[index];
+    return d ? { layer: d.layer, u: d.u.slice(), right: d.right.slice() } : null;
+  }
+
+  /**
+   * Continue a recorded run without recomputing it: append recorded steps, and
+   * in sequential mode re-apply each one's exact update (from appliedDelta),
+   * which gives bit for bit the weights the run had.
+   */
+  async restoreSteps(entries: readonly { step: EditStep; delta?: WeightDelta | null }[]): Promise<void> {
+    const { config } = this.requireModel();
+    const history = this.requireHistory();
+    for (const { step, delta } of entries) {
+      if (this.mode === 'sequential') {
+        if (!delta) throw new LabError(`edit ${step.edit}: a sequential step needs its weight update to be restored`);
+        if (delta.u.length !== config.nInner || delta.right.length !== config.nEmbd || !(delta.layer >= 0 && delta.layer < config.nLayer)) {
+          throw new LabError(`edit ${step.edit}: its update (layer ${delta.layer}, ${delta.u.length}×${delta.right.length}) does not fit this model`);
+        }
+        await history.apply(delta);
+        this.applied.push({ request: step.request, method: step.method });
+      }
+      this.steps.push({ ...step, edit: this.steps.length });
+    }
   }
 
   // ---- Key statistics ----
@@ -433,6 +511,8 @@ export class Lab {
     } finally {
       for (const d of kept) await history.apply(d);
     }
+    // Cancelled at the last moment: cache nothing.
+    opts.signal?.throwIfAborted();
     await this.env.statsStore?.put(key, { matrix: stats.C, dim: stats.dim, count: stats.count });
     return stats;
   }

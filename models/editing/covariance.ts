@@ -75,6 +75,7 @@ export async function keyCovariance(model: Gpt2Model, layer: number, seqs: reado
       if (inGpuSum >= foldEvery) await fold();
       opts.onProgress?.(done, total);
     }
+    opts.signal?.throwIfAborted();
     await fold();
   } finally {
     ctx.release(gpuSum);
