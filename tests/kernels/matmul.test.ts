@@ -110,6 +110,9 @@ describe('matmul kernel', () => {
     { M: 5, K: 2049, N: 65 }, // split-K: ∂/∂h = dz · W_vocab
     { M: 8, K: 1500, N: 70, bType: 'f16', bias: 'f32' },
     { M: 2, K: 200, N: 300, bias: 'f16' }, // wide N, short K: split into one partial
+    { M: 11, K: 64, N: 777, transB: true, bias: 'f32' }, // ROME's 11 loss rows: 16-row variant
+    { M: 13, K: 2056, N: 64, bType: 'f16' }, // 16-row split-K with half weights
+    { M: 16, K: 6, N: 513, transB: true, bType: 'f16' }, // K shorter than one vec4 tile
   ];
   for (const c of variants) {
     it(`matches the float64 twin: ${describeCase(c)}`, () => runCase(c, seed++));
