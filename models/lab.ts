@@ -17,6 +17,8 @@ import { keysAt } from './editing/keys.ts';
 import { computeRomeUpdate, keyContexts, leftVector, type RomeUpdate } from './editing/rome.ts';
 import { defaultRomeLayer, romeHparams } from './editing/rome-hparams.ts';
 import type { StatsStore } from './editing/stats-cache.ts';
+import { loadRomeCovariance } from './editing/npz.ts';
+import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import { targetIdsOf } from './editing/v-star.ts';
 import type { EditRequest, Experiment, MethodSpec, StatsSpec } from './experiment.ts';
@@ -35,6 +37,8 @@ export interface LabEnv {
   /** A shipped asset by its path under public/ (e.g. data/me_ppl/ME-PPL_50.json). */
   readAsset(path: string, signal?: AbortSignal): Promise<string>;
   statsStore?: StatsStore | null;
+  /** Random access to a file named by the user (a URL, or a path where the host has files): ROME's .npz statistics. */
+  openBytes?(location: string): ByteSource;
 }
 
 export interface LabProgress {
@@ -491,7 +495,15 @@ export class Lab {
 
   private async keyStats(layer: number, opts: OpOptions): Promise<KeyStats> {
     const spec = this.stats;
-    if ('npz' in spec) throw new LabError('statistics from .npz files are loaded through loadStatsNpz (not yet wired to the Lab)');
+    if ('npz' in spec) {
+      // ROME's published statistics: C = mom2 / count, for the layer the file was made for.
+      if (!this.env.openBytes) throw new LabError('this host cannot open .npz statistics files');
+      opts.onProgress?.({ stage: 'statistics', fraction: null, detail: spec.npz });
+      const cov = await loadRomeCovariance(this.env.openBytes(spec.npz), opts.signal);
+      const f = this.requireModel().config.nInner;
+      if (cov.dim !== f) throw new LabError(`${spec.npz} holds ${cov.dim}×${cov.dim} statistics; layer ${layer} of this model needs ${f}×${f}`);
+      return { C: cov.covariance, dim: cov.dim, count: cov.count };
+    }
     const ids = 'ids' in spec ? spec.ids : await this.corpusIds(spec.texts, spec.max_tokens ?? 20_000, opts.signal);
     const tokens = ids.reduce((a, s) => a + s.length, 0);
     const corpusId = 'ids' in spec ? `ids:${hashIds(ids)}` : spec.texts;
