@@ -10,7 +10,7 @@ import { TASK_IDS, taskById } from './eval/tasks.ts';
 import { seededSample } from './util/random.ts';
 import { parseJsonlTexts, STATS_CORPORA, TEXT_DATASETS } from './data/datasets.ts';
 import { parseTextsJson } from './data/texts.ts';
-import { choleskyAsync, type CholeskyFactor } from './editing/cholesky.ts';
+import { choleskyAsync, NotPositiveDefiniteError, type CholeskyFactor } from './editing/cholesky.ts';
 import { keyCovariance, type KeyStats } from './editing/covariance.ts';
 import { WeightHistory, type WeightDelta } from './editing/history.ts';
 import { keysAt } from './editing/keys.ts';
@@ -485,7 +485,15 @@ export class Lab {
       f = (async () => {
         const stats = await this.keyStats(layer, opts);
         opts.onProgress?.({ stage: 'factorise', fraction: 0 });
-        return choleskyAsync(stats.C, stats.dim, { signal: opts.signal, onProgress: (x) => opts.onProgress?.({ stage: 'factorise', fraction: x }) });
+        try {
+          return await choleskyAsync(stats.C, stats.dim, { signal: opts.signal, onProgress: (x) => opts.onProgress?.({ stage: 'factorise', fraction: x }) });
+        } catch (e) {
+          if (!(e instanceof NotPositiveDefiniteError)) throw e;
+          // Fewer tokens than key dimensions leave C singular: say what to change.
+          throw new LabError(
+            `the key statistics of layer ${layer} are singular (${stats.count} tokens for ${stats.dim}-dimensional keys): use more statistics tokens (at least ${4 * stats.dim} recommended) or turn mom2 adjustment off`,
+          );
+        }
       })();
       f.catch(() => this.factors.delete(key)); // a cancelled run caches nothing
       this.factors.set(key, f);
