@@ -1,18 +1,11 @@
-// A small seeded PRNG (mulberry32) and a Gaussian filler on top of it, so the
+// The engine's seeded PRNG (mulberry32) and a Gaussian filler on top of it, so the
 // benchmark's random weights and token ids are the same on every run and in
 // every host (Node writes the weights, the page draws the ids).
 
-/** Uniform floats in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../models/util/random.ts';
+
+/** Uniform floats in [0, 1) from a 32-bit seed: the engine's own PRNG. */
+export const mulberry32 = seededRandom;
 
 /** Fill `out` with mean + std·N(0,1) draws (Box–Muller, both values of each pair used). */
 export function fillGaussian(out: Float32Array, rand: () => number, mean: number, std: number): Float32Array {
