@@ -1,8 +1,12 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useLabStore } from './store.ts';
+import { useLabSession } from './store-lab.ts';
+import { openStartupExperiment } from './startup.ts';
 import { Header } from './components/Header.tsx';
 import { Diagnostics } from './components/Diagnostics.tsx';
+import { LabView } from './components/LabView.tsx';
 import { ProbingNotice } from './components/ProbingNotice.tsx';
+import { TabBar, type TabId } from './components/TabBar.tsx';
 import { WebGpuUnavailable } from './components/WebGpuUnavailable.tsx';
 
 export function App() {
@@ -10,13 +14,31 @@ export function App() {
   const probe = useLabStore((s) => s.probe);
   const error = useLabStore((s) => s.error);
   const start = useLabStore((s) => s.start);
+  const rebuilding = useLabSession((s) => s.rebuilding);
+  const [tab, setTab] = useState<TabId>('lab');
 
   useEffect(() => start(), [start]);
+  // A shared link (or a saved session) is opened once the GPU is known to work.
+  useEffect(() => {
+    if (status === 'ready') openStartupExperiment();
+  }, [status]);
 
   let content;
-  if (status === 'failed' && error) content = <WebGpuUnavailable error={error} />;
-  else if (status === 'ready' && probe) content = <Diagnostics probe={probe} />;
-  else content = <ProbingNotice />;
+  if (status === 'failed' && error && !rebuilding) content = <WebGpuUnavailable error={error} />;
+  else if (probe && (status === 'ready' || rebuilding)) {
+    content = (
+      <>
+        <TabBar tab={tab} onChange={setTab} />
+        {/* Both stay mounted: switching tabs must not lose the chart or the forms. */}
+        <div hidden={tab !== 'lab'}>
+          <LabView probe={probe} />
+        </div>
+        <div hidden={tab !== 'diagnostics'}>
+          <Diagnostics probe={probe} />
+        </div>
+      </>
+    );
+  } else content = <ProbingNotice />;
 
   return (
     <div className="app">

@@ -27,3 +27,23 @@ export function formatLimit(name: string, value: number): string {
 export function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** Perplexities span 10 to 10^6 and beyond: four significant digits, exponent when huge. */
+export function formatPpl(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v >= 1e6) return v.toExponential(3);
+  return v.toPrecision(4);
+}
+
+export function formatProb(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return '—';
+  if (p === 0) return '0';
+  if (p < 1e-4) return p.toExponential(2);
+  return `${(p * 100).toPrecision(3)}%`;
+}
+
+export function formatNumber(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(digits - 1) : v.toPrecision(digits);
+}

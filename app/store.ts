@@ -24,6 +24,13 @@ export interface LabState {
 }
 
 let started = false;
+const failureListeners = new Set<(error: LabErrorInfo) => void>();
+
+/** Hear of device loss or a worker failure (the lab session rebuilds itself after a loss). */
+export function onGpuFailure(listener: (error: LabErrorInfo) => void): () => void {
+  failureListeners.add(listener);
+  return () => failureListeners.delete(listener);
+}
 
 export const useLabStore = create<LabState>()((set, get) => ({
   status: 'idle',
@@ -33,7 +40,10 @@ export const useLabStore = create<LabState>()((set, get) => ({
   start() {
     if (started) return; // React StrictMode runs effects twice in development
     started = true;
-    labClient().onFailure((error) => set({ status: 'failed', error }));
+    labClient().onFailure((error) => {
+      set({ status: 'failed', error });
+      for (const l of failureListeners) l(error);
+    });
     void get().runProbe();
   },
 

@@ -78,6 +78,30 @@ export const UNAVAILABLE_REASONS: Record<LabErrorKind, UnavailableReason> = {
     steps: ['Reload the page.', 'Use a current browser that supports module workers and WebGPU.'],
     retry: false,
   },
+  cancelled: {
+    title: 'Cancelled',
+    cause: 'The operation was cancelled; the model and the edits are as they were.',
+    steps: ['Start it again when you are ready.'],
+    retry: true,
+  },
+  busy: {
+    title: 'The lab is busy',
+    cause: 'Another operation is still running in the lab.',
+    steps: ['Wait for it to finish, or cancel it.'],
+    retry: true,
+  },
+  'invalid-request': {
+    title: 'The lab refused the request',
+    cause: 'The request does not fit the loaded model or the settings.',
+    steps: ['Check the fact and the settings, then try again.'],
+    retry: true,
+  },
+  'model-source': {
+    title: 'The model files could not be read',
+    cause: 'Downloading or reading the model failed, or the files are not a GPT-2 checkpoint.',
+    steps: ['Check the network (hub models) or pick a folder holding config.json and model.safetensors.'],
+    retry: true,
+  },
   internal: {
     title: 'Something went wrong',
     cause: 'An unexpected error stopped the lab.',

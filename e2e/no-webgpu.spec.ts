@@ -17,6 +17,7 @@ test('without WebGPU the page explains why and what to do', async ({ page }) => 
   await expect(page.getByTestId('unavailable-message')).not.toBeEmpty();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'failed');
   await expect(page.getByTestId('diagnostics')).toHaveCount(0);
+  await expect(page.getByTestId('lab')).toHaveCount(0);
   await saveScreenshot(page, 'no-webgpu');
 
   // Asking again must fail the same way, not crash.

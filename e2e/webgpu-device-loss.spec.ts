@@ -5,6 +5,7 @@ import { saveScreenshot, watchProblems } from './support.ts';
 test('a lost device is explained and the lab reconnects', async ({ page }) => {
   const problems = watchProblems(page);
   await page.goto('/');
+  await page.getByTestId('tab-diagnostics').click();
   await expect(page.getByTestId('kernel-check')).toHaveAttribute('data-passed', 'true');
 
   await page.getByTestId('simulate-device-loss').click();

@@ -6,6 +6,7 @@ import { saveScreenshot, watchProblems } from './support.ts';
 test('diagnostics describe the software adapter and the kernel check passes', async ({ page }) => {
   const problems = watchProblems(page);
   await page.goto('/');
+  await page.getByTestId('tab-diagnostics').click();
 
   await expect(page.getByTestId('lab-header')).toContainText('Butterfly Lab');
   await expect(page.getByTestId('diagnostics')).toBeVisible();
@@ -15,7 +16,7 @@ test('diagnostics describe the software adapter and the kernel check passes', as
   await expect(page.getByTestId('adapter-description')).not.toBeEmpty();
   await expect(page.getByTestId('adapter-summary')).toContainText(/swiftshader/i);
   await expect(page.getByTestId('adapter-kind')).toHaveText('Software (CPU)');
-  await expect(page.getByTestId('software-adapter-notice')).toContainText(
+  await expect(page.getByTestId('diagnostics').getByTestId('software-adapter-notice')).toContainText(
     'Software adapter (SwiftShader/CPU): expect slow computation',
   );
 

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { workerFailedInfo } from './errors.ts';
 
-export { toLabErrorInfo } from './errors.ts';
+export { isLabErrorInfo, toLabErrorInfo } from './errors.ts';
 import type { LabApi, LabErrorInfo, LabEventListener } from './protocol.ts';
 
 export type LabRemote = Comlink.Remote<LabApi>;

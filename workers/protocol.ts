@@ -4,11 +4,17 @@
 // `comlink.proxy(fn)` on the page side).
 import type { GpuErrorKind } from '../models/gpu/errors.ts';
 import type { GpuFeatures, GpuInfo } from '../models/gpu/device.ts';
+import type { EditRequest, Experiment, MethodSpec, StatsSpec } from '../models/experiment.ts';
+import type { EditStep, EvalPlan, EvalPoint, FactPreview, LabSnapshot, ModelLocation, ModelSummary } from '../models/lab-types.ts';
 
 /** Why something failed, in words the UI can show as they are. */
 export type LabErrorKind =
   | GpuErrorKind
   | 'worker-failed' // the worker script could not start or crashed
+  | 'cancelled' // the user cancelled the operation; nothing changed
+  | 'busy' // another operation is running in the worker
+  | 'invalid-request' // the lab refused the request (no model, bad layer, bad fact...)
+  | 'model-source' // a model file could not be read (network, truncated, wrong layout)
   | 'internal'; // any other exception: a bug on our side
 
 export interface LabErrorInfo {
@@ -66,17 +72,31 @@ export interface Progress {
 
 export type ProgressCallback = (progress: Progress) => void;
 
+/** Everything the Lab measures and edits with; sent whole by setSettings. */
+export interface LabSettings {
+  method: MethodSpec;
+  mode: 'sequential' | 'single';
+  stats: StatsSpec;
+  plan: EvalPlan;
+}
+
+export interface LoadResult {
+  summary: ModelSummary;
+  /** The unedited model's scores under the current plan (point 0 of the curve). */
+  baseline: EvalPoint;
+}
+
+/** The worker's view of the lab; the page keeps its lists equal to this. */
+export type LabSnapshotInfo = LabSnapshot;
+
 /**
  * The worker's API as the page sees it through comlink (`Remote<LabApi>`
- * makes every method async). Later methods follow the same shape: plain
- * request in, plain result out, an optional proxied ProgressCallback last:
- *
- *   load(request: LoadRequest, onProgress?: ProgressCallback): Promise<LoadResult>
- *   evaluate(request: EvalRequest, onProgress?: ProgressCallback): Promise<EvalResult>
- *   applyEdit(request: EditRequest, onProgress?: ProgressCallback): Promise<EditResult>
- *   undo(): Promise<EditResult>;  reset(): Promise<void>
- *   replay(experiment: Experiment, onProgress?: ProgressCallback): Promise<EvalResult[]>
- *   cancel(): Promise<void>   // aborts the running operation; it rejects with kind 'cancelled'
+ * makes every method async). Plain request in, plain result out, an optional
+ * proxied ProgressCallback last. Failures reject with a LabErrorInfo (plain
+ * data, not an Error). One operation runs at a time: a second call while one
+ * runs rejects with kind 'busy' (the page queues instead); cancel() aborts the
+ * running one, which rejects with kind 'cancelled' and leaves the weights and
+ * the edit history as they were before it.
  */
 export interface LabApi {
   /**
@@ -93,4 +113,20 @@ export interface LabApi {
    * diagnostics page and the e2e tests. The loss arrives as a LabEvent.
    */
   simulateDeviceLoss(): Promise<void>;
+
+  /** Load a model (replacing any loaded one, edits dropped), apply the settings, score the baseline. */
+  loadModel(location: ModelLocation, settings: LabSettings, onProgress?: ProgressCallback): Promise<LoadResult>;
+  /** Method, mode, statistics and evaluation plan; returns the (re)computed baseline. Mode changes need no edits applied. */
+  setSettings(settings: LabSettings, onProgress?: ProgressCallback): Promise<EvalPoint>;
+  previewFact(request: EditRequest): Promise<FactPreview>;
+  applyEdit(request: EditRequest, onProgress?: ProgressCallback): Promise<EditStep>;
+  /** Undo edit `index`; sequential mode re-applies the later edits. Returns all steps. */
+  undo(index: number, onProgress?: ProgressCallback): Promise<EditStep[]>;
+  reset(): Promise<void>;
+  /** Apply an Experiment's settings and edits from the original weights (the model must be loaded). */
+  replay(experiment: Experiment, onProgress?: ProgressCallback): Promise<EditStep[]>;
+  /** Abort the running operation, if any. */
+  cancel(): Promise<void>;
+  snapshot(): Promise<LabSnapshotInfo>;
+  experiment(): Promise<Experiment | null>;
 }

@@ -1,0 +1,105 @@
+import { useRef } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
+import { chartRows, logTicks, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
+import { formatPpl } from '../format.ts';
+import { useCurves } from '../use-curves.ts';
+import { ChartExportButtons } from './ChartExportButtons.tsx';
+import { ChartTooltip } from './ChartTooltip.tsx';
+
+const SERIES_COLORS = ['#5b4cf0', '#e08a00', '#0f8b8d', '#8e44ad', '#6b7280'];
+const TASK_COLORS = ['#177245', '#2563eb', '#b45309', '#be185d'];
+const COLLAPSED = '#d62728';
+
+/** A point's dot: red when that point counts as collapsed. */
+function dotFor(color: string, key: string) {
+  return function CurveDot(props: DotItemDotProps) {
+    const { cx, cy, payload, index } = props;
+    if (typeof cx !== 'number' || typeof cy !== 'number' || !Number.isFinite(cy)) return <g key={`${key}-${index}`} />;
+    const collapsed = Boolean((payload as Record<string, unknown>)[`${key}_collapsed`]);
+    return <circle key={`${key}-${index}`} cx={cx} cy={cy} r={collapsed ? 5 : 3.5} fill={collapsed ? COLLAPSED : color} stroke="#fff" strokeWidth={1} data-collapsed={String(collapsed)} />;
+  };
+}
+
+/** ME-PPL (log) against the number of edits; any task accuracies on a 0..1 axis at the right. */
+export function CollapseChart() {
+  const series = useCurves();
+  const svgHolder = useRef<HTMLDivElement>(null);
+  const { rows, tasks, domain } = chartRows(series);
+  const live = series[0]!;
+  const baseline = live.points[0]?.me_ppl;
+  const threshold = baseline !== undefined ? baseline * live.collapseFactor : undefined;
+  const points = live.points.length;
+
+  return (
+    <section className="card panel" data-testid="collapse-chart" data-points={points} aria-labelledby="chart-title">
+      <div className="panel-head">
+        <h3 id="chart-title">Perplexity against edits</h3>
+        {points > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
+      </div>
+      {points === 0 ? (
+        <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point.</p>
+      ) : (
+        <div ref={svgHolder} className="chart-holder">
+          <ResponsiveContainer width="100%" height={320}>
+            <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 8 : 24, bottom: 8, left: 8 }}>
+              <CartesianGrid stroke="#e1e4ee" strokeDasharray="3 3" />
+              <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} label={{ value: 'edits', position: 'insideBottomRight', offset: -4 }} />
+              <YAxis
+                yAxisId="ppl"
+                scale="log"
+                domain={domain ?? ['auto', 'auto']}
+                allowDataOverflow
+                ticks={logTicks(domain)}
+                tickFormatter={(v: number) => shortNumber(v)}
+                width={64}
+                label={{ value: 'ME-PPL (log scale)', angle: -90, position: 'insideLeft', offset: 0, style: { textAnchor: 'middle' } }}
+              />
+              {tasks.length > 0 && <YAxis yAxisId="tasks" orientation="right" domain={[0, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} width={48} label={{ value: 'accuracy', angle: 90, position: 'insideRight' }} />}
+              <Tooltip content={(props) => <ChartTooltip active={props.active} payload={props.payload} series={series} tasks={tasks} />} />
+              <Legend />
+              {baseline !== undefined && Number.isFinite(baseline) && baseline > 0 && (
+                <ReferenceLine yAxisId="ppl" y={baseline} stroke="#177245" strokeDasharray="4 4" label={{ value: `unedited ${formatPpl(baseline)}`, position: 'insideTopLeft', fill: '#177245', fontSize: 11 }} />
+              )}
+              {threshold !== undefined && Number.isFinite(threshold) && threshold > 0 && (
+                <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED, fontSize: 11 }} />
+              )}
+              {series.map((s, i) => {
+                const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
+                return (
+                  <Line
+                    key={s.id}
+                    yAxisId="ppl"
+                    type="linear"
+                    dataKey={seriesKey(i)}
+                    name={`${s.label} ME-PPL`}
+                    stroke={color}
+                    strokeWidth={s.frozen ? 1.5 : 2.5}
+                    strokeDasharray={s.frozen ? '5 4' : undefined}
+                    dot={dotFor(color, seriesKey(i))}
+                    isAnimationActive={false}
+                    connectNulls={false}
+                  />
+                );
+              })}
+              {series.flatMap((s, i) =>
+                tasks.map((t, j) => (
+                  <Line
+                    key={`${s.id}-${t}`}
+                    yAxisId="tasks"
+                    type="linear"
+                    dataKey={taskKey(i, t)}
+                    name={`${s.label} ${t} acc.`}
+                    stroke={TASK_COLORS[j % TASK_COLORS.length]}
+                    strokeDasharray={s.frozen ? '2 3' : '1 0'}
+                    dot={{ r: 2.5 }}
+                    isAnimationActive={false}
+                  />
+                )),
+              )}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+    </section>
+  );
+}

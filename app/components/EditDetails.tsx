@@ -1,0 +1,91 @@
+import { formatMs, formatNumber, formatProb, formatPpl } from '../format.ts';
+import { useLabSession } from '../store-lab.ts';
+import { LossSparkline } from './LossSparkline.tsx';
+
+/** One edit up close: what the model said before and after, and the update's diagnostics. */
+export function EditDetails() {
+  const steps = useLabSession((s) => s.steps);
+  const selected = useLabSession((s) => s.selectedEdit);
+  const defaultLayer = useLabSession((s) => s.model?.defaultLayer);
+  const step = selected !== null ? steps[selected] : steps[steps.length - 1];
+  if (!step) return null;
+  const d = step.diagnostics;
+  return (
+    <section className="card panel" data-testid="edit-details" data-edit={step.edit} aria-labelledby="details-title">
+      <h3 id="details-title">
+        Edit {step.edit + 1}: {step.request.prompt.replace('{}', step.request.subject)} <strong>{step.request.target_new}</strong>
+      </h3>
+      <div className="before-after">
+        <div>
+          <h4>Before</h4>
+          <p>P(new target) {formatProb(step.before.targetProb)}</p>
+          <p className="generation">
+            <span className="muted">{step.request.prompt.replace('{}', step.request.subject)}</span>
+            {step.before.generation}
+          </p>
+        </div>
+        <div>
+          <h4>After</h4>
+          <p data-testid="after-prob">P(new target) {formatProb(step.after.targetProb)}</p>
+          <p className="generation">
+            <span className="muted">{step.request.prompt.replace('{}', step.request.subject)}</span>
+            {step.after.generation}
+          </p>
+        </div>
+      </div>
+      <div className="details-grid">
+        <dl className="facts compact">
+          <div className="fact">
+            <dt>Method</dt>
+            <dd>
+              {step.method.name.toUpperCase()} at layer {step.method.layer ?? defaultLayer}
+            </dd>
+          </div>
+          <div className="fact">
+            <dt>Denominator</dt>
+            <dd>{formatNumber(d.denominator)}</dd>
+          </div>
+          <div className="fact">
+            <dt>‖δ‖</dt>
+            <dd>{formatNumber(d.delta_norm)}</dd>
+          </div>
+          <div className="fact">
+            <dt>‖ΔW‖</dt>
+            <dd>{formatNumber(d.update_norm)}</dd>
+          </div>
+          <div className="fact">
+            <dt>Subject at start</dt>
+            <dd className={d.subject_at_start ? 'error-text' : ''}>{d.subject_at_start ? 'yes — collapse risk' : 'no'}</dd>
+          </div>
+          <div className="fact">
+            <dt>Target NLL</dt>
+            <dd>
+              {formatNumber(d.target_nll_before)} → {formatNumber(d.target_nll_after)}
+            </dd>
+          </div>
+          <div className="fact">
+            <dt>ME-PPL after</dt>
+            <dd>
+              {formatPpl(step.metrics.me_ppl)}
+              {step.metrics.collapsed && <span className="collapsed-tag">collapsed</span>}
+            </dd>
+          </div>
+          {step.metrics.collapseReason && (
+            <div className="fact">
+              <dt>Why collapsed</dt>
+              <dd>{step.metrics.collapseReason}</dd>
+            </div>
+          )}
+          <div className="fact">
+            <dt>Time</dt>
+            <dd>{formatMs(step.elapsedMs)}</dd>
+          </div>
+        </dl>
+        <div>
+          <h4>v* loss per step</h4>
+          <LossSparkline losses={d.v_loss} />
+        </div>
+      </div>
+    </section>
+  );
+}

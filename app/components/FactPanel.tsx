@@ -1,0 +1,54 @@
+import { useEffect } from 'react';
+import { factText } from '../fact-validation.ts';
+import { useFacts } from '../store-facts.ts';
+import { useLabSession } from '../store-lab.ts';
+import { CounterFactBrowser } from './CounterFactBrowser.tsx';
+import { CustomFactForm } from './CustomFactForm.tsx';
+import { FactPreviewCard } from './FactPreviewCard.tsx';
+
+/** Choose a fact (CounterFact or your own), see the preview, apply it. */
+export function FactPanel() {
+  const tab = useFacts((s) => s.tab);
+  const setTab = useFacts((s) => s.setTab);
+  const chosen = useFacts((s) => s.chosen);
+  const hasModel = useLabSession((s) => s.model !== null);
+  const busy = useLabSession((s) => s.op !== null);
+  const queued = useLabSession((s) => s.queue.length);
+  const dirtySettings = useLabSession((s) => s.settingsDirty);
+  const queueEdit = useLabSession((s) => s.queueEdit);
+  const requestPreview = useLabSession((s) => s.requestPreview);
+
+  // The preview follows the chosen fact (and the model it would be applied to).
+  useEffect(() => requestPreview(chosen), [chosen, hasModel, requestPreview]);
+
+  const blocked = !hasModel ? 'Load a model first.' : dirtySettings ? 'Apply or discard the settings changes first.' : null;
+  return (
+    <section className="card panel" data-testid="fact-panel" aria-labelledby="fact-title">
+      <h3 id="fact-title">Fact to edit</h3>
+      <div className="subtabs" role="tablist">
+        <button type="button" role="tab" aria-selected={tab === 'counterfact'} className={`subtab ${tab === 'counterfact' ? 'subtab-active' : ''}`} onClick={() => setTab('counterfact')} data-testid="facts-tab-counterfact">
+          CounterFact (500)
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'custom'} className={`subtab ${tab === 'custom' ? 'subtab-active' : ''}`} onClick={() => setTab('custom')} data-testid="facts-tab-custom">
+          Your own fact
+        </button>
+      </div>
+      {tab === 'counterfact' ? <CounterFactBrowser /> : <CustomFactForm />}
+      {chosen && (
+        <div className="chosen" data-testid="chosen-fact">
+          <span className="muted">Chosen: </span>
+          <q>{factText(chosen)}</q> <strong>{chosen.target_new}</strong>
+          {chosen.target_true && <span className="muted"> (was {chosen.target_true})</span>}
+        </div>
+      )}
+      {chosen && <FactPreviewCard />}
+      <div className="apply-row">
+        <button type="button" className="button" data-testid="apply-edit" disabled={!chosen || blocked !== null} onClick={() => chosen && queueEdit(chosen)}>
+          {busy || queued ? 'Queue edit' : 'Apply edit'}
+        </button>
+        {blocked && <span className="muted small">{blocked}</span>}
+        {!blocked && (busy || queued > 0) && <span className="muted small">Runs after the current operation{queued ? ` and ${queued} queued edit${queued === 1 ? '' : 's'}` : ''}.</span>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,47 @@
+import { useState } from 'react';
+import { downloadText } from '../download.ts';
+import { shareUrl } from '../share-hash.ts';
+import { useLabSession } from '../store-lab.ts';
+
+/** The experiment as a link (its state lives in the URL) and as a JSON file the CLI runs. */
+export function SharePanel() {
+  const experiment = useLabSession((s) => s.experiment);
+  const [copied, setCopied] = useState(false);
+  if (!experiment) return null;
+  const url = shareUrl(experiment);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // No clipboard permission: the field is selected for a manual copy.
+      (document.querySelector('[data-testid="share-url"]') as HTMLInputElement | null)?.select();
+    }
+  };
+  return (
+    <section className="card panel" data-testid="share" aria-labelledby="share-title">
+      <h3 id="share-title">Share and export</h3>
+      <p className="muted small">The link holds the model, the settings and the edits; opening it replays them and reaches the same numbers.</p>
+      <div className="row">
+        <input className="input wide" readOnly value={url} data-testid="share-url" aria-label="Share link" onFocus={(e) => e.target.select()} />
+        <button type="button" className="button small-button" onClick={() => void copy()} data-testid="copy-share-url">
+          {copied ? 'Copied' : 'Copy link'}
+        </button>
+      </div>
+      <div className="row">
+        <button
+          type="button"
+          className="button button-secondary small-button"
+          data-testid="export-experiment"
+          onClick={() => downloadText(JSON.stringify(experiment, null, 2) + '\n', 'experiment.json', 'application/json')}
+        >
+          Download experiment JSON
+        </button>
+        <span className="muted small">
+          Run it from the command line: <code>npm run -s lab -- run experiment.json</code>
+        </span>
+      </div>
+    </section>
+  );
+}

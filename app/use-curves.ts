@@ -1,0 +1,19 @@
+// The curves on screen: the live one (the lab's sequence) first, then the
+// frozen comparisons.
+import { useMemo } from 'react';
+import { curveOf, type CurveSeries } from './curve.ts';
+import { EDIT_METHODS } from './settings.ts';
+import { useLabSession } from './store-lab.ts';
+
+export function useCurves(): CurveSeries[] {
+  const baseline = useLabSession((s) => s.baseline);
+  const steps = useLabSession((s) => s.steps);
+  const settings = useLabSession((s) => s.settings);
+  const comparisons = useLabSession((s) => s.comparisons);
+  return useMemo(() => {
+    const method = settings.method.name;
+    const label = EDIT_METHODS.find((m) => m.id === method)?.label.split(' ')[0] ?? method;
+    const live = curveOf(baseline, steps, { id: 'live', label, method, frozen: false, collapseFactor: settings.plan.collapseFactor ?? 10 });
+    return [live, ...comparisons];
+  }, [baseline, steps, settings, comparisons]);
+}

@@ -1,0 +1,89 @@
+// The forms' pure logic: the custom fact, the settings draft, where a shared
+// experiment's model may be loaded from, and whether a GPT-2 size fits.
+import { describe, expect, it } from 'vitest';
+import { validateFact } from '../../app/fact-validation.ts';
+import { checkPresetFit } from '../../app/model-fit.ts';
+import { resolveModelId } from '../../app/model-location.ts';
+import { defaultSettings, draftOf, parseDraft } from '../../app/settings.ts';
+import { parseCounterFact, searchCounterFact } from '../../app/counterfact.ts';
+import { gpt2Preset } from '../../models/gpt2/presets.ts';
+
+describe('custom fact', () => {
+  const ok = { prompt: '{} plays the sport of', subject: 'LeBron James', targetNew: 'football', targetTrue: 'basketball' };
+  it('accepts a complete fact and trims it', () => {
+    expect(validateFact({ ...ok, subject: '  LeBron James ' }).request).toEqual({ prompt: '{} plays the sport of', subject: 'LeBron James', target_new: 'football', target_true: 'basketball' });
+    expect(validateFact({ ...ok, targetTrue: '' }).request).not.toHaveProperty('target_true');
+  });
+  it('says what is wrong, field by field', () => {
+    expect(validateFact({ ...ok, prompt: 'plays the sport of' }).errors.prompt).toMatch(/Put \{\}/);
+    expect(validateFact({ ...ok, prompt: '{} and {}' }).errors.prompt).toMatch(/exactly once/);
+    expect(validateFact({ ...ok, prompt: '{}' }).errors.prompt).toMatch(/words around/);
+    expect(validateFact({ ...ok, prompt: '{} is {a}' }).errors.prompt).toMatch(/one pair/);
+    expect(validateFact({ ...ok, subject: ' ' }).errors.subject).toBeTruthy();
+    expect(validateFact({ ...ok, targetNew: 'basketball' }).errors.targetNew).toMatch(/same as the true/);
+    expect(validateFact({ ...ok, targetNew: 'x'.repeat(501) }).errors.targetNew).toMatch(/At most/);
+  });
+});
+
+describe('settings draft', () => {
+  it('shows the size defaults and round-trips them', () => {
+    const s = defaultSettings(48);
+    const d = draftOf(s, 48);
+    expect(d.layer).toBe('17');
+    expect(d.steps).toBe('20');
+    const { settings, errors } = parseDraft(d, 48, s);
+    expect(errors).toEqual({});
+    expect(settings).toEqual(s);
+  });
+  it('flags bad numbers inline and keeps literal evaluation texts', () => {
+    const base = { ...defaultSettings(4), plan: { texts: ['a b c', 'd e f'], collapseFactor: 10 } };
+    const d = { ...draftOf(base, 4), layer: '4', steps: '2.5', lr: 'fast', statsTokens: '' };
+    const { errors, settings } = parseDraft(d, 4, base);
+    expect(errors.layer).toMatch(/between 0 and 3/);
+    expect(errors.steps).toMatch(/whole number/);
+    expect(errors.lr).toMatch(/not a number/);
+    expect(errors.statsTokens).toBe('required');
+    expect(settings.plan.texts).toEqual(['a b c', 'd e f']);
+  });
+});
+
+describe('model of a shared experiment', () => {
+  it('loads the demo at once, asks before downloading, asks for local folders, refuses URLs', () => {
+    expect(resolveModelId('public/models/tiny-gpt2')).toEqual({ kind: 'ready', location: { kind: 'url', url: 'models/tiny-gpt2/' } });
+    const hub = resolveModelId('openai-community/gpt2-medium');
+    expect(hub.kind).toBe('confirm');
+    expect(hub.kind === 'confirm' && hub.preset?.id).toBe('gpt2-medium');
+    expect(resolveModelId('./my-gpt2').kind).toBe('pick-files');
+    expect(resolveModelId('https://evil.example/model').kind).toBe('refused');
+    expect(resolveModelId('javascript:alert(1)').kind).toBe('refused');
+    expect(resolveModelId('public/../../etc').kind).toBe('refused');
+    expect(resolveModelId('<img src=x>').kind).toBe('refused');
+  });
+});
+
+describe('model fit', () => {
+  const limits = { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 };
+  it('checks the largest non-embedding tensor against the binding limit', () => {
+    expect(checkPresetFit(gpt2Preset('gpt2-xl'), limits, false).blockers).toEqual([]);
+    const small = checkPresetFit(gpt2Preset('gpt2-xl'), { maxStorageBufferBindingSize: 32 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 }, false);
+    expect(small.blockers[0]).toMatch(/binding limit/);
+  });
+  it('warns when the total exceeds the memory budget', () => {
+    expect(checkPresetFit(gpt2Preset('gpt2'), limits, true).warnings).toEqual([]);
+    expect(checkPresetFit(gpt2Preset('gpt2-xl'), limits, false).warnings.join(' ')).toMatch(/GiB of GPU memory/);
+  });
+});
+
+describe('CounterFact', () => {
+  const records = parseCounterFact([
+    { case_id: 7, requested_rewrite: { prompt: 'The mother tongue of {} is', subject: 'Danielle Darrieux', relation_id: 'P103', target_new: { str: 'English' }, target_true: { str: 'French' } } },
+    { case_id: 8, requested_rewrite: { prompt: 'no slot', subject: 'x', target_new: { str: 'y' } } },
+    null,
+  ]);
+  it('keeps valid records only and searches all their words', () => {
+    expect(records.map((r) => r.caseId)).toEqual([7]);
+    expect(searchCounterFact(records, 'darrieux english')).toHaveLength(1);
+    expect(searchCounterFact(records, '#7')).toHaveLength(1);
+    expect(searchCounterFact(records, 'P103 german')).toHaveLength(0);
+  });
+});
