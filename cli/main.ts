@@ -4,16 +4,19 @@
 import { CliError, parseArgs } from './args.ts';
 import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
+import { SWEEP_USAGE, sweepCommand } from './sweep.ts';
 
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
       file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}
   lab run <experiment.json> [--json] [--dump] [--save <dir>]
-      replays an Experiment (shared/spec/experiment.md) and prints its Result`;
+      replays an Experiment (shared/spec/experiment.md) and prints its Result
+  ${SWEEP_USAGE}`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
   score: scoreCommand,
   run: runCommand,
+  sweep: sweepCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -24,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) throw new CliError(`unknown command "${command}"\n${USAGE}`);
-  await run(parseArgs(rest, new Set(['json', 'dump'])));
+  await run(parseArgs(rest, new Set(['json', 'dump', 'resume'])));
   return 0;
 }
 

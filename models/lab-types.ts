@@ -2,6 +2,7 @@
 // boundary by structured clone, so: no classes, no GPU objects, no functions.
 import type { EditRequest, Experiment, MethodSpec } from './experiment.ts';
 import type { PerplexityReport } from './eval/perplexity.ts';
+import type { EditMetrics } from './eval/edit-metrics.ts';
 
 /** Where to load a model from (the browser picks; the CLI resolves a string). */
 export type ModelLocation =
@@ -39,6 +40,7 @@ export interface EvalPlan {
   tasks?: Record<string, number>;
   /** Collapse when ME-PPL > factor × baseline ME-PPL, or any NaN/Inf. Default 10. */
   collapseFactor?: number;
+  /** Seed of each task's fixed subsample (default 0). */
   seed?: number;
 }
 
@@ -51,6 +53,12 @@ export interface EvalPoint {
   /** Why it counts as collapsed (threshold exceeded, NaN/Inf). */
   collapseReason?: string;
   perplexity?: PerplexityReport;
+  /** Task id → every metric the task reports (acc, acc_norm, ppl, em, f1, n, truncated, ...). */
+  taskMetrics?: Record<string, Record<string, number>>;
+  /** Only on partial points (OpOptions.onPartial): planned tasks not scored yet, in order. */
+  pending?: string[];
+  /** CounterFact metrics of the edit just made, when the edit came with a probe. */
+  edit?: EditMetrics;
 }
 
 /** Early-warning diagnostics for a fact before it is applied ("The Fall of ROME"). */

@@ -188,7 +188,8 @@ export class Lab {
 
   /** Scores of the current weights. */
   async evaluate(opts: OpOptions = {}): Promise<EvalPoint> {
-    const base = await this.baseline(opts);
+    // onPartial streams this point only, not a baseline computed on the way.
+    const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
     return this.score(base, opts);
   }
 
