@@ -8,6 +8,8 @@ import type { LabSettings } from '../workers/protocol.ts';
 export const DEFAULT_STATS_TOKENS = 20_000;
 export const DEFAULT_EVAL_SET = 'me-ppl-50';
 export const DEFAULT_COLLAPSE = 10;
+/** LAMBADA items scored after every edit (a fixed seeded subsample); 0 turns it off. */
+export const DEFAULT_LAMBADA_ITEMS = 20;
 export const EDIT_METHODS: ReadonlyArray<{ id: MethodName; label: string }> = [
   { id: 'rome', label: 'ROME' },
   { id: 'c-rome', label: 'C-ROME (consistent keys)' },
@@ -30,6 +32,7 @@ export interface SettingsDraft {
   collapseFactor: string;
   evalSet: string;
   statsTokens: string;
+  lambada: string;
 }
 
 export type DraftField = Exclude<keyof SettingsDraft, 'method' | 'mom2' | 'mode'>;
@@ -52,7 +55,7 @@ export function defaultSettings(nLayer: number): LabSettings {
     },
     mode: 'sequential',
     stats: { texts: 'wikitext2', max_tokens: DEFAULT_STATS_TOKENS },
-    plan: { texts: DEFAULT_EVAL_SET, collapseFactor: DEFAULT_COLLAPSE },
+    plan: { texts: DEFAULT_EVAL_SET, collapseFactor: DEFAULT_COLLAPSE, tasks: { lambada: DEFAULT_LAMBADA_ITEMS } },
   };
 }
 
@@ -73,6 +76,7 @@ export function draftOf(s: LabSettings, nLayer: number): SettingsDraft {
     collapseFactor: String(s.plan.collapseFactor ?? DEFAULT_COLLAPSE),
     evalSet: typeof s.plan.texts === 'string' ? s.plan.texts : CUSTOM_TEXTS,
     statsTokens: 'texts' in stats ? String(stats.max_tokens ?? DEFAULT_STATS_TOKENS) : String(DEFAULT_STATS_TOKENS),
+    lambada: String(s.plan.tasks?.lambada ?? 0),
   };
 }
 
@@ -111,12 +115,16 @@ export function parseDraft(d: SettingsDraft, nLayer: number, base: LabSettings):
   };
   const collapseFactor = get('collapseFactor', 1, 1e12);
   const maxTokens = get('statsTokens', 100, 2_000_000, true);
+  const lambada = get('lambada', 0, 5153, true);
+  // Other tasks (set by a shared experiment) stay as they are; LAMBADA follows the form.
+  const { lambada: _old, ...otherTasks } = base.plan.tasks ?? {};
+  const tasks = lambada > 0 ? { ...otherTasks, lambada } : otherTasks;
   const customTexts = d.evalSet === CUSTOM_TEXTS && Array.isArray(base.plan.texts);
   if (!customTexts && !TEXT_DATASETS[d.evalSet]) errors.evalSet = 'unknown evaluation set';
   const statsBase = base.stats;
   const stats = 'texts' in statsBase ? { ...statsBase, max_tokens: maxTokens } : statsBase;
   return {
-    settings: { method, mode: d.mode, stats, plan: { ...base.plan, texts: customTexts ? base.plan.texts : d.evalSet, collapseFactor } },
+    settings: { method, mode: d.mode, stats, plan: { ...base.plan, texts: customTexts ? base.plan.texts : d.evalSet, collapseFactor, tasks } },
     errors,
   };
 }

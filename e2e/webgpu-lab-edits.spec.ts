@@ -35,6 +35,10 @@ test('three edits, undo one, and the share link replays the same values', async 
   });
   const afterThree = await shownMePpl(page);
   expect(afterThree).toHaveLength(4);
+  // LAMBADA accuracy (seeded subsample) beside ME-PPL at every point, the baseline included.
+  const lambada = await page.getByTestId('point-task-lambada').allTextContents();
+  expect(lambada).toHaveLength(4);
+  for (const v of lambada) expect(v).toMatch(/^\d+(\.\d)?%$/);
   await expect(page.getByTestId('fact-preview')).toBeVisible({ timeout: 60_000 });
   await saveScreenshot(page, 'lab-three-edits');
 
@@ -104,7 +108,8 @@ test('three edits, undo one, and the share link replays the same values', async 
     await expect(page.getByTestId('comparison')).toHaveCount(1);
     await expect(page.getByTestId('setting-method')).toHaveValue('c-rome');
     await expect(page.getByTestId('points-table')).toHaveAttribute('data-count', '3');
-    await expect(page.locator('[data-testid="collapse-chart"] .recharts-line')).toHaveCount(2);
+    // Two curves (ROME frozen, C-ROME live), each with its ME-PPL and its LAMBADA line.
+    await expect(page.locator('[data-testid="collapse-chart"] .recharts-line')).toHaveCount(4);
     await saveScreenshot(page, 'lab-compare-rome-c-rome');
   });
 

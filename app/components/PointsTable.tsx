@@ -49,7 +49,7 @@ export function PointsTable() {
                 </td>
                 <td className="num">{formatPpl(p.ppl_corpus)}</td>
                 {tasks.map((t) => (
-                  <td key={t} className="num">
+                  <td key={t} className="num" data-testid={`point-task-${t}`}>
                     {t in p.tasks ? `${(p.tasks[t]! * 100).toFixed(1)}%` : '—'}
                   </td>
                 ))}

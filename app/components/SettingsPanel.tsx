@@ -61,6 +61,7 @@ export function SettingsPanel() {
         <NumberField label="KL factor" value={draft.kl} onChange={field('kl')} error={errors.kl} testId="setting-kl" />
         <NumberField label="Template seed" value={draft.seed} onChange={field('seed')} error={errors.seed} testId="setting-seed" />
         <NumberField label="Statistics tokens" value={draft.statsTokens} onChange={field('statsTokens')} error={errors.statsTokens} help="WikiText-2 tokens for the key covariance" testId="setting-stats-tokens" />
+        <NumberField label="LAMBADA items" value={draft.lambada} onChange={field('lambada')} error={errors.lambada} help="accuracy after each edit (seeded subsample; 0 = off)" testId="setting-lambada" />
         <NumberField label="Collapse factor" value={draft.collapseFactor} onChange={field('collapseFactor')} error={errors.collapseFactor} help="× the unedited ME-PPL" testId="setting-collapse" />
         <label className="field">
           <span className="field-label">Evaluation set</span>
