@@ -174,16 +174,10 @@ export class Lab {
   /** The unedited model's scores under the current plan (computed once, on the original weights). */
   async baseline(opts: OpOptions = {}): Promise<EvalPoint> {
     if (this.baselinePoint) return this.baselinePoint;
-    const history = this.requireHistory();
-    const kept = this.applied.length && this.mode === 'sequential' ? history.deltas.slice() : [];
-    if (kept.length) history.reset();
-    try {
-      // No edit is on: no probe. Same plan, same subsamples as every later point.
-      this.baselinePoint = await this.score(null, { ...opts, probe: undefined });
-    } finally {
-      for (const d of kept) await history.apply(d);
-    }
-    return this.baselinePoint;
+    // No edit is on: no probe. Same plan, same subsamples as every later point.
+    const point = await this.requireHistory().withOriginalWeights(() => this.score(null, { ...opts, probe: undefined }));
+    this.baselinePoint = point;
+    return point;
   }
 
   /** Scores of the current weights. */
@@ -432,17 +426,12 @@ export class Lab {
 
   /** EasyEdit's locality needs the unedited model's outputs: taken on the original weights, whatever is applied now. */
   async localityCaches(cases: readonly EditCase[], opts: OpOptions = {}): Promise<LocalityCache[]> {
-    const history = this.requireHistory();
-    const kept = history.deltas.slice();
-    if (kept.length) history.reset();
-    try {
-      return await localityCaches(gpuScoringModel(this.requireModel()), this.requireTok(), cases, {
+    return this.requireHistory().withOriginalWeights(() =>
+      localityCaches(gpuScoringModel(this.requireModel()), this.requireTok(), cases, {
         signal: opts.signal,
         onProgress: (d, n) => opts.onProgress?.({ stage: 'evaluate', fraction: d / n, detail: 'locality cache' }),
-      });
-    } finally {
-      for (const d of kept) await history.apply(d);
-    }
+      }),
+    );
   }
 
   /** The exact weight update of sequential edit `index` (a copy), or null when none is applied (single mode). */
@@ -519,19 +508,13 @@ export class Lab {
     const key = { modelId: this.modelName, layer, corpusId, tokenCount: tokens, mom2Dtype: 'float64' as const };
     const cached = await this.env.statsStore?.get(key);
     if (cached) return { C: Float64Array.from(cached.matrix), dim: cached.dim, count: cached.count };
-    // Statistics come from the unedited model: take the edits off, then put them back bit-exactly.
-    const history = this.requireHistory();
-    const kept = history.deltas.slice();
-    if (kept.length) history.reset();
-    let stats: KeyStats;
-    try {
-      stats = await keyCovariance(this.requireModel(), layer, ids, {
+    // Statistics come from the unedited model.
+    const stats: KeyStats = await this.requireHistory().withOriginalWeights(() =>
+      keyCovariance(this.requireModel(), layer, ids, {
         signal: opts.signal,
         onProgress: (d, n) => opts.onProgress?.({ stage: 'statistics', fraction: d / n, detail: `${d} of ${n} tokens` }),
-      });
-    } finally {
-      for (const d of kept) await history.apply(d);
-    }
+      }),
+    );
     // Cancelled at the last moment: cache nothing.
     opts.signal?.throwIfAborted();
     await this.env.statsStore?.put(key, { matrix: stats.C, dim: stats.dim, count: stats.count });
@@ -559,16 +542,9 @@ export class Lab {
     const cached = this.templates.get(seed);
     if (cached) return cached;
     opts.onProgress?.({ stage: 'templates', fraction: null });
-    const history = this.requireHistory();
-    const kept = history.deltas.slice();
-    if (kept.length) history.reset();
-    try {
-      const t = await generateContextTemplates(this.requireModel(), this.requireTok(), seed, undefined, opts.signal);
-      this.templates.set(seed, t);
-      return t;
-    } finally {
-      for (const d of kept) await history.apply(d);
-    }
+    const t = await this.requireHistory().withOriginalWeights(() => generateContextTemplates(this.requireModel(), this.requireTok(), seed, undefined, opts.signal));
+    this.templates.set(seed, t);
+    return t;
   }
 
   // ---- Guards ----

@@ -64,6 +64,16 @@ describe('edit history', () => {
     expect(again.me_ppl).toBe((await lab.baseline()).me_ppl);
   });
 
+  it('a new baseline is taken on the original weights and the edits come back bit-exactly', async () => {
+    const lab = await newLab();
+    const base = await lab.baseline();
+    await lab.applyEdit(requests[0]!);
+    const w1 = Float32Array.from(await edited(lab));
+    const again = await lab.setPlan({ texts }); // recomputes the baseline with the edit applied
+    expect(again.me_ppl).toBe(base.me_ppl);
+    expect(same(await edited(lab), w1)).toBe(true);
+  });
+
   it('single mode scores each edit on the original model and leaves it unedited', async () => {
     const lab = await newLab();
     const w0 = Float32Array.from(await edited(lab));

@@ -57,6 +57,17 @@ export class WeightHistory {
     this.truncate(0);
   }
 
+  /** Run `fn` on the original weights (statistics, baselines, templates), then put every edit back bit-exactly. */
+  async withOriginalWeights<T>(fn: () => Promise<T>): Promise<T> {
+    const kept = this.applied.slice();
+    if (kept.length) this.reset();
+    try {
+      return await fn();
+    } finally {
+      for (const d of kept) await this.apply(d);
+    }
+  }
+
   private restoreOriginals(): void {
     for (const [layer, o] of this.originals) {
       this.model.ctx.write(this.weight(layer), o.dtype === 'f32' ? (o.data as Float32Array) : halvesToF32(o.data as Uint16Array));
