@@ -5,29 +5,13 @@
 // navigator.gpu but offers no adapter, so the lab must explain itself.
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { OFFLINE_FLAGS, WEBGPU_FLAGS } from './e2e/chromium-flags.ts';
 
 if (!existsSync('dist/index.html')) {
   throw new Error('dist/ is not built: run `npx vite build` before `npx playwright test`.');
 }
 
 const PORT = Number(process.env.E2E_PORT ?? 4174);
-
-/** This machine has no network: keep Chromium from trying to reach it. */
-const OFFLINE_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-const WEBGPU_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-];
 
 // No device preset: its spoofed user agent would end up in the diagnostics.
 const chromium = (args: string[]) => ({

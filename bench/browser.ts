@@ -2,22 +2,12 @@
 // whatever adapter it finds; SwiftShader on a machine without a GPU) and
 // returns the page's result. The browser is always closed.
 import { chromium } from 'playwright-core';
+import { OFFLINE_FLAGS, WEBGPU_FLAGS } from '../e2e/chromium-flags.ts';
 import type { BenchPlan, BenchResult } from './plan.ts';
 
 export const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium';
 
-const ARGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const ARGS = [...WEBGPU_FLAGS, ...OFFLINE_FLAGS];
 
 export async function runBenchPage(
   pageUrl: string,
