@@ -5,18 +5,21 @@ import { CliError, parseArgs } from './args.ts';
 import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
 import { SWEEP_USAGE, sweepCommand } from './sweep.ts';
+import { TRACE_USAGE, traceCommand } from './trace.ts';
 
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
       file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}
   lab run <experiment.json> [--json] [--dump] [--save <dir>]
       replays an Experiment (shared/spec/experiment.md) and prints its Result
-  ${SWEEP_USAGE}`;
+  ${SWEEP_USAGE}
+  ${TRACE_USAGE}`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
   score: scoreCommand,
   run: runCommand,
   sweep: sweepCommand,
+  trace: traceCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -73,7 +73,7 @@ function checkInputs(config: Gpt2Config, ids: readonly number[], hooks: Gpt2Forw
 }
 
 /** Causal multi-head self-attention on qkv [T, 3d]; returns the concatenated heads [T, d]. */
-function causalSelfAttention(qkv: Float64Array, T: number, d: number, nHead: number): Float64Array {
+export function causalSelfAttention(qkv: Float64Array, T: number, d: number, nHead: number): Float64Array {
   const hd = d / nHead;
   const scale = 1 / Math.sqrt(hd);
   const ctx = new Float64Array(T * d);
