@@ -6,6 +6,7 @@ import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
 import { SWEEP_USAGE, sweepCommand } from './sweep.ts';
 import { TRACE_USAGE, traceCommand } from './trace.ts';
+import { MINE_USAGE, mineCommand } from './mine.ts';
 
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
@@ -13,13 +14,15 @@ const USAGE = `usage:
   lab run <experiment.json> [--json] [--dump] [--save <dir>]
       replays an Experiment (shared/spec/experiment.md) and prints its Result
   ${SWEEP_USAGE}
-  ${TRACE_USAGE}`;
+  ${TRACE_USAGE}
+  ${MINE_USAGE}`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
   score: scoreCommand,
   run: runCommand,
   sweep: sweepCommand,
   trace: traceCommand,
+  mine: mineCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -30,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) throw new CliError(`unknown command "${command}"\n${USAGE}`);
-  await run(parseArgs(rest, new Set(['json', 'dump', 'resume'])));
+  await run(parseArgs(rest, new Set(['json', 'dump', 'resume', 'include-unknown'])));
   return 0;
 }
 

@@ -30,8 +30,10 @@ p.add_argument('--fact-fraction', type=float, default=0.4, help='share of sequen
 p.add_argument('--ckpt-every', type=int, default=100)
 p.add_argument('--eval-every', type=int, default=250)
 p.add_argument('--max-steps-this-run', type=int, default=0, help='stop early (for timing); 0 = run to --steps')
+p.add_argument('--export-only', action='store_true', help='write the model folder from the last checkpoint, whatever its step')
 args = p.parse_args()
 
+RUN_ONLY_ARGS = ('max_steps_this_run', 'export_only', 'out')
 torch.manual_seed(args.seed)
 torch.set_num_threads(max(1, os.cpu_count() or 1))
 V, T, D, L, H = 50257, args.n_positions, args.n_embd, args.n_layer, args.n_head
@@ -173,7 +175,7 @@ log_path = os.path.join(args.data, 'train_log.jsonl')
 start = 0
 if os.path.exists(ckpt_path):
     ck = torch.load(ckpt_path)
-    if ck['args'] != {k: v for k, v in vars(args).items() if k != 'max_steps_this_run'}:
+    if {k: v for k, v in ck['args'].items() if k not in RUN_ONLY_ARGS} != {k: v for k, v in vars(args).items() if k not in RUN_ONLY_ARGS}:
         sys.exit('checkpoint was made with other settings; delete ' + ckpt_path + ' to start over')
     with torch.no_grad():
         for n, w in W.items():
@@ -186,7 +188,7 @@ if os.path.exists(ckpt_path):
 def save_ckpt(step):
     tmp = ckpt_path + '.tmp'
     torch.save({'step': step, 'weights': {n: w.detach().clone() for n, w in W.items()}, 'opt': opt.state_dict(),
-                'args': {k: v for k, v in vars(args).items() if k != 'max_steps_this_run'}}, tmp)
+                'args': {k: v for k, v in vars(args).items() if k not in RUN_ONLY_ARGS}}, tmp)
     os.replace(tmp, ckpt_path)
 
 
@@ -223,6 +225,8 @@ def val_ppl(n_windows=40):
 
 # ---------------- train ----------------
 end = args.steps if args.max_steps_this_run == 0 else min(args.steps, start + args.max_steps_this_run)
+if args.export_only:
+    end = start
 t0 = time.time()
 tokens = 0
 for step in range(start, end):
@@ -247,7 +251,7 @@ for step in range(start, end):
     if (step + 1) % args.ckpt_every == 0 or step + 1 == end:
         save_ckpt(step + 1)
 
-if end < args.steps:
+if end < args.steps and not args.export_only:
     print(f'stopped at step {end} (--max-steps-this-run)')
     sys.exit(0)
 
