@@ -14,4 +14,5 @@ npx tsx training/prepare.ts "$SHARED/data/corpus" "$SHARED/data/rome_known_1000/
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 [ -e "$JEMALLOC" ] && export LD_PRELOAD=$JEMALLOC
 "$PY" training/train_demo.py --data "$WORK" --out public/models/demo-gpt2 \
-  --steps 1200 --batch 8 --fact-fraction 0.5 --eval-every 200 "$@"
+  --steps 1200 --batch 8 --fact-fraction 0.6 --eval-every 200 \
+  --phase1-end 700 --fact-steps 300 --fact-batch 384 --fact-corpus-rows 2 --fact-lr 1e-3 "$@"

@@ -31,9 +31,21 @@ p.add_argument('--ckpt-every', type=int, default=100)
 p.add_argument('--eval-every', type=int, default=250)
 p.add_argument('--max-steps-this-run', type=int, default=0, help='stop early (for timing); 0 = run to --steps')
 p.add_argument('--export-only', action='store_true', help='write the model folder from the last checkpoint, whatever its step')
+# Phase 2, after --steps: fact consolidation. Each step trains --fact-batch fact
+# prompts with the loss on the target tokens only (the unembedding runs only there,
+# so a fact costs a fifth of a corpus token) beside --fact-corpus-rows corpus rows
+# that keep the language model; recall climbs where the mixed phase is slow.
+p.add_argument('--phase1-end', type=int, default=0, help='end phase 1 at this step (its schedule still spans --steps); 0 = --steps')
+p.add_argument('--fact-steps', type=int, default=0)
+p.add_argument('--fact-batch', type=int, default=384)
+p.add_argument('--fact-corpus-rows', type=int, default=2)
+p.add_argument('--fact-lr', type=float, default=1e-3)
 args = p.parse_args()
+P1 = args.phase1_end or args.steps  # first step of phase 2
 
 RUN_ONLY_ARGS = ('max_steps_this_run', 'export_only', 'out')
+# Phase-2 settings may be chosen when phase 1 is done (a checkpoint from phase 1 resumes into any of them).
+PHASE2_ARGS = ('phase1_end', 'fact_steps', 'fact_batch', 'fact_corpus_rows', 'fact_lr')
 torch.manual_seed(args.seed)
 torch.set_num_threads(max(1, os.cpu_count() or 1))
 V, T, D, L, H = 50257, args.n_positions, args.n_embd, args.n_layer, args.n_head
@@ -76,6 +88,33 @@ def batch_for_step(step):
         X.append(ids[:T]); Y.append(ids[1:]); S.append(seg[:T]); P.append(pos[:T]); M.append(mask)
     t = lambda a, dt=torch.long: torch.tensor(a, dtype=dt)
     return t(X), t(Y), t(S), t(P), t(M, torch.float32)
+
+
+def fact_batch_for_step(step):
+    """Phase 2: fact prompts (a random trained phrasing of a random fact) followed by
+    the target, right-padded (causal attention never sees the padding), the loss on the
+    target tokens only; then corpus rows with the loss everywhere."""
+    rng = np.random.default_rng([args.seed, step])
+    rows = []
+    for _ in range(args.fact_batch):
+        f = facts[rng.integers(len(facts))]
+        prompt = f['trained_ids'][rng.integers(len(f['trained_ids']))]
+        rows.append((prompt, f['target_ids']))
+    n = max(len(a) + len(b) for a, b in rows) - 1
+    X, Y, M = [], [], []
+    for a, b in rows:
+        seq = a + b
+        x = seq[:-1] + [EOT] * (n - len(seq) + 1)
+        y = seq[1:] + [EOT] * (n - len(seq) + 1)
+        m = [1.0 if len(a) - 1 <= i < len(seq) - 1 else 0.0 for i in range(n)]
+        X.append(x); Y.append(y); M.append(m)
+    fx, fy, fm = torch.tensor(X), torch.tensor(Y), torch.tensor(M)
+    C = []
+    for _ in range(args.fact_corpus_rows):
+        o = int(rng.integers(0, len(corpus) - T - 1))
+        C.append(corpus[o:o + T + 1].tolist())
+    c = torch.tensor(C) if C else torch.zeros(0, T + 1, dtype=torch.long)
+    return fx, fy, fm, c[:, :T], c[:, 1:]
 
 
 # ---------------- model (HF names, Conv1D layout: y = x @ W + b, W [in, out]) ----------------
@@ -156,6 +195,21 @@ def loss_and_backward(x, y, seg, pos, mask):
     return total
 
 
+def fact_loss_and_backward(fx, fy, fm, cx, cy):
+    """Phase 2: mean NLL of the target tokens plus mean NLL of the corpus rows; the
+    unembedding runs only where a loss is taken."""
+    z = lambda x: torch.zeros_like(x)
+    ar = lambda x: torch.arange(x.shape[1])[None].expand_as(x)
+    hf = hidden(fx, z(fx), ar(fx)).reshape(-1, D)
+    sel = fm.reshape(-1) > 0
+    l = F.cross_entropy(hf[sel] @ W['transformer.wte.weight'].t(), fy.reshape(-1)[sel])
+    l.backward()
+    total = float(l)
+    if cx.shape[0]:
+        total += loss_and_backward(cx, cy, z(cx), ar(cx), torch.ones(cx.shape, dtype=torch.float32))
+    return total
+
+
 # ---------------- optimiser, schedule, checkpoints ----------------
 decay = [w for n, w in W.items() if w.dim() == 2 and 'wpe' not in n]
 no_decay = [w for n, w in W.items() if not (w.dim() == 2 and 'wpe' not in n)]
@@ -164,6 +218,9 @@ opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.05}, {'params': no_
 
 
 def lr_at(step):
+    if step >= P1:  # phase 2: cosine from --fact-lr to a tenth of it
+        r = (step - P1) / max(1, args.fact_steps)
+        return args.fact_lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * r)))
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
     r = (step - args.warmup) / max(1, args.steps - args.warmup)
@@ -175,7 +232,8 @@ log_path = os.path.join(args.data, 'train_log.jsonl')
 start = 0
 if os.path.exists(ckpt_path):
     ck = torch.load(ckpt_path)
-    if {k: v for k, v in ck['args'].items() if k not in RUN_ONLY_ARGS} != {k: v for k, v in vars(args).items() if k not in RUN_ONLY_ARGS}:
+    skip = RUN_ONLY_ARGS + (PHASE2_ARGS if ck['step'] <= P1 else ())
+    if {k: v for k, v in ck['args'].items() if k not in skip} != {k: v for k, v in vars(args).items() if k not in skip}:
         sys.exit('checkpoint was made with other settings; delete ' + ckpt_path + ' to start over')
     with torch.no_grad():
         for n, w in W.items():
@@ -224,25 +282,31 @@ def val_ppl(n_windows=40):
 
 
 # ---------------- train ----------------
-end = args.steps if args.max_steps_this_run == 0 else min(args.steps, start + args.max_steps_this_run)
+TOTAL = P1 + args.fact_steps
+end = TOTAL if args.max_steps_this_run == 0 else min(TOTAL, start + args.max_steps_this_run)
 if args.export_only:
     end = start
 t0 = time.time()
 tokens = 0
 for step in range(start, end):
-    x, y, seg, pos, mask = batch_for_step(step)
     for g in opt.param_groups:
         g['lr'] = lr_at(step)
     opt.zero_grad(set_to_none=True)
-    loss = loss_and_backward(x, y, seg, pos, mask)
+    if step < P1:
+        x, y, seg, pos, mask = batch_for_step(step)
+        loss = loss_and_backward(x, y, seg, pos, mask)
+        tokens += x.numel()
+    else:
+        fx, fy, fm, cx, cy = fact_batch_for_step(step)
+        loss = fact_loss_and_backward(fx, fy, fm, cx, cy)
+        tokens += fx.numel() + cx.numel()
     torch.nn.utils.clip_grad_norm_(list(W.values()), 1.0)
     opt.step()
-    tokens += x.numel()
     if (step + 1) % 10 == 0:
         el = time.time() - t0
-        print(f'step {step + 1}/{args.steps} loss {loss:.3f} lr {lr_at(step):.2e} {tokens / el:.0f} tok/s', flush=True)
+        print(f'step {step + 1}/{TOTAL} loss {loss:.3f} lr {lr_at(step):.2e} {tokens / el:.0f} tok/s', flush=True)
     rec = None
-    if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
+    if (step + 1) % args.eval_every == 0 or step + 1 == TOTAL:
         rec = {'step': step + 1, 'loss': loss, 'val_ppl': val_ppl(), 'recall_trained': recall('trained_ids'),
                'recall_heldout': recall('heldout_ids'), 'elapsed_s': time.time() - t0}
         print(json.dumps(rec), flush=True)
@@ -251,7 +315,7 @@ for step in range(start, end):
     if (step + 1) % args.ckpt_every == 0 or step + 1 == end:
         save_ckpt(step + 1)
 
-if end < args.steps and not args.export_only:
+if end < TOTAL and not args.export_only:
     print(f'stopped at step {end} (--max-steps-this-run)')
     sys.exit(0)
 
