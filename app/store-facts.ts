@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { EditRequest } from '../models/experiment.ts';
 import { parseCounterFact, type CounterFactRecord } from './counterfact.ts';
 import type { FactDraft } from './fact-validation.ts';
+import { parseHardCases, type HardCases } from './hard-cases.ts';
 
 const COUNTERFACT_PATH = 'data/counterfact/counterfact_500.json';
 
@@ -15,7 +16,14 @@ export interface FactState {
   draft: FactDraft;
   /** The fact the next "Apply edit" uses. */
   chosen: EditRequest | null;
+  /** The loaded model's mined collapse-prone facts (its hard_cases.json), if it ships them. */
+  hardCases: HardCases | null;
+  hardCasesUrl: string | null;
+  onlyHard: boolean;
   loadRecords(): Promise<void>;
+  /** Reads <model folder>/hard_cases.json; a model without one simply has none. */
+  loadHardCases(url: string | null): Promise<void>;
+  setOnlyHard(on: boolean): void;
   setQuery(q: string): void;
   setTab(tab: 'counterfact' | 'custom'): void;
   setDraft(d: Partial<FactDraft>): void;
@@ -24,13 +32,31 @@ export interface FactState {
 
 let loading: Promise<void> | null = null;
 
-export const useFacts = create<FactState>()((set) => ({
+export const useFacts = create<FactState>()((set, get) => ({
   records: null,
   loadError: null,
   query: '',
   tab: 'counterfact',
   draft: { prompt: '{} plays the sport of', subject: 'LeBron James', targetNew: 'football', targetTrue: 'basketball' },
   chosen: null,
+  hardCases: null,
+  hardCasesUrl: null,
+  onlyHard: false,
+
+  async loadHardCases(url) {
+    if (url === get().hardCasesUrl) return;
+    set({ hardCasesUrl: url, hardCases: null, onlyHard: false });
+    if (!url) return;
+    try {
+      const res = await fetch(url);
+      if (!res.ok) return; // no mined list for this model
+      const parsed = parseHardCases(await res.json());
+      if (get().hardCasesUrl === url) set({ hardCases: parsed });
+    } catch (e) {
+      console.warn(`Ignoring ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  },
+  setOnlyHard: (onlyHard) => set({ onlyHard }),
 
   loadRecords() {
     loading ??= (async () => {

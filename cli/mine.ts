@@ -43,6 +43,7 @@ export interface MineResult {
   layer: number;
   stats: StatsSpec;
   baseline_me_ppl: number;
+  collapse_factor: number;
   eval: string;
   screened: number;
   known: number;
@@ -139,6 +140,7 @@ export async function mineCommand(args: ParsedArgs): Promise<void> {
     layer: lab.experiment().method.layer ?? -1,
     stats,
     baseline_me_ppl: b,
+    collapse_factor: 10,
     eval: 'me-ppl-50',
     screened: records.length,
     known: screened.length,

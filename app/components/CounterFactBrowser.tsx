@@ -1,6 +1,8 @@
 import { useEffect, useMemo } from 'react';
 import { searchCounterFact } from '../counterfact.ts';
+import { formatRatio } from '../hard-cases.ts';
 import { useFacts } from '../store-facts.ts';
+import { useLabSession } from '../store-lab.ts';
 
 /** Search the bundled CounterFact subset and choose a record. */
 export function CounterFactBrowser() {
@@ -12,8 +14,23 @@ export function CounterFactBrowser() {
   const chosen = useFacts((s) => s.chosen);
   const choose = useFacts((s) => s.choose);
 
+  const location = useLabSession((s) => s.location);
+  const hardCases = useFacts((s) => s.hardCases);
+  const onlyHard = useFacts((s) => s.onlyHard);
+  const setOnlyHard = useFacts((s) => s.setOnlyHard);
+  const loadHardCases = useFacts((s) => s.loadHardCases);
+
   useEffect(() => void load(), [load]);
-  const hits = useMemo(() => (records ? searchCounterFact(records, query, 40) : []), [records, query]);
+  // A model folder served with the app may ship the facts `lab mine` found collapse-prone for it.
+  const hardUrl = location?.kind === 'url' ? `${import.meta.env.BASE_URL}${location.url}hard_cases.json` : null;
+  useEffect(() => void loadHardCases(hardUrl), [loadHardCases, hardUrl]);
+  const hits = useMemo(() => {
+    if (!records) return [];
+    if (!(onlyHard && hardCases)) return searchCounterFact(records, query, 40);
+    const mined = records.filter((r) => hardCases.byCase.has(r.caseId));
+    // Worst first: the largest ME-PPL rise after one ROME edit.
+    return searchCounterFact(mined, query, 40).sort((a, b) => hardCases.byCase.get(b.caseId)!.ratioRome - hardCases.byCase.get(a.caseId)!.ratioRome);
+  }, [records, query, onlyHard, hardCases]);
 
   if (loadError) return <p className="field-error">{loadError}</p>;
   if (!records) return <p className="muted">Reading CounterFact…</p>;
@@ -28,12 +45,18 @@ export function CounterFactBrowser() {
         aria-label="Search CounterFact"
         data-testid="cf-search"
       />
+      {hardCases && hardCases.byCase.size > 0 ? (
+        <label className="small" title="Facts `lab mine` ranked by how far one ROME edit raises this model's ME-PPL">
+          <input type="checkbox" checked={onlyHard} onChange={(e) => setOnlyHard(e.target.checked)} data-testid="cf-only-hard" /> Collapse-prone only ({hardCases.byCase.size} mined for this model)
+        </label>
+      ) : null}
       <p className="muted small">
         {hits.length === 0 ? 'No record matches.' : `${hits.length === 40 ? 'First 40' : hits.length} of ${records.length} records`}
       </p>
       <ul className="cf-list" data-testid="cf-results">
         {hits.map((r) => {
           const selected = chosen === r.request;
+          const hard = hardCases?.byCase.get(r.caseId);
           return (
             <li key={r.caseId}>
               <button type="button" className={`cf-item ${selected ? 'cf-item-selected' : ''}`} aria-pressed={selected} onClick={() => choose(r.request)} data-testid="cf-result" data-case={r.caseId}>
@@ -45,6 +68,15 @@ export function CounterFactBrowser() {
                 <span className="cf-targets">
                   <del>{r.request.target_true}</del> → <strong>{r.request.target_new}</strong>
                 </span>
+                {hard ? (
+                  <span
+                    className={`cf-hard ${hard.ratioRome >= (hardCases?.collapseFactor ?? 10) ? 'cf-hard-collapse' : ''}`}
+                    title={`One ROME edit multiplied ME-PPL by ${formatRatio(hard.ratioRome).slice(1)}; C-ROME by ${formatRatio(hard.ratioCRome).slice(1)} (measured by lab mine)`}
+                    data-testid="cf-hard-badge"
+                  >
+                    ROME {formatRatio(hard.ratioRome)} · C-ROME {formatRatio(hard.ratioCRome)}
+                  </span>
+                ) : null}
               </button>
             </li>
           );
