@@ -1,5 +1,6 @@
 // Between an Experiment (the shareable record) and the LabSettings the
 // worker takes. Pure logic.
+import { DEFAULT_COLLAPSE_FACTOR } from '../models/defaults.ts';
 import type { Experiment } from '../models/experiment.ts';
 import type { LabSettings } from '../workers/protocol.ts';
 
@@ -21,7 +22,7 @@ export function experimentWithSettings(exp: Experiment, s: LabSettings): Experim
     eval: {
       ...exp.eval,
       texts: s.plan.texts,
-      collapse_factor: s.plan.collapseFactor ?? exp.eval?.collapse_factor ?? 10,
+      collapse_factor: s.plan.collapseFactor ?? exp.eval?.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR,
       ...(s.plan.tasks ? { tasks: s.plan.tasks } : {}),
     },
   };

@@ -1,15 +1,11 @@
 // The settings form: its draft (strings, as typed), the defaults for a model
 // size, and the validated LabSettings the worker receives. Pure logic.
+import { DEFAULT_COLLAPSE_FACTOR as DEFAULT_COLLAPSE, DEFAULT_EVAL_SET, DEFAULT_LAMBADA_ITEMS, DEFAULT_STATS_CORPUS, DEFAULT_STATS_TOKENS } from '../models/defaults.ts';
 import { TEXT_DATASETS } from '../models/data/datasets.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import type { MethodName } from '../models/experiment.ts';
 import type { LabSettings } from '../workers/protocol.ts';
 
-export const DEFAULT_STATS_TOKENS = 20_000;
-export const DEFAULT_EVAL_SET = 'me-ppl-50';
-export const DEFAULT_COLLAPSE = 10;
-/** LAMBADA items scored after every edit (a fixed seeded subsample); 0 turns it off. */
-export const DEFAULT_LAMBADA_ITEMS = 20;
 export const EDIT_METHODS: ReadonlyArray<{ id: MethodName; label: string }> = [
   { id: 'rome', label: 'ROME' },
   { id: 'c-rome', label: 'C-ROME (consistent keys)' },
@@ -54,7 +50,7 @@ export function defaultSettings(nLayer: number): LabSettings {
       template_seed: 0,
     },
     mode: 'sequential',
-    stats: { texts: 'wikitext2', max_tokens: DEFAULT_STATS_TOKENS },
+    stats: { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS },
     plan: { texts: DEFAULT_EVAL_SET, collapseFactor: DEFAULT_COLLAPSE, tasks: { lambada: DEFAULT_LAMBADA_ITEMS } },
   };
 }

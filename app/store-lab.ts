@@ -7,6 +7,7 @@
 // second as 'busy').
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
+import { DEFAULT_COLLAPSE_FACTOR } from '../models/defaults.ts';
 import type { EditRequest, Experiment, MethodName } from '../models/experiment.ts';
 import type { EditStep, EvalPoint, FactPreview, ModelLocation, ModelSummary } from '../models/lab-types.ts';
 import { isLabErrorInfo, labClient, toLabErrorInfo } from '../workers/client.ts';
@@ -344,7 +345,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         label: `${label} (frozen)`,
         method: current,
         frozen: true,
-        collapseFactor: settings.plan.collapseFactor ?? 10,
+        collapseFactor: settings.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR,
       });
       set({ comparisons: [...get().comparisons.filter((c) => c.method !== current).slice(-3), frozen] });
       const next = { ...settings, method: { ...settings.method, name: method } };

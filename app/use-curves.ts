@@ -2,6 +2,7 @@
 // frozen comparisons.
 import { useMemo } from 'react';
 import { curveOf, type CurveSeries } from './curve.ts';
+import { DEFAULT_COLLAPSE_FACTOR } from '../models/defaults.ts';
 import { EDIT_METHODS } from './settings.ts';
 import { useLabSession } from './store-lab.ts';
 
@@ -13,7 +14,7 @@ export function useCurves(): CurveSeries[] {
   return useMemo(() => {
     const method = settings.method.name;
     const label = EDIT_METHODS.find((m) => m.id === method)?.label.split(' ')[0] ?? method;
-    const live = curveOf(baseline, steps, { id: 'live', label, method, frozen: false, collapseFactor: settings.plan.collapseFactor ?? 10 });
+    const live = curveOf(baseline, steps, { id: 'live', label, method, frozen: false, collapseFactor: settings.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR });
     return [live, ...comparisons];
   }, [baseline, steps, settings, comparisons]);
 }

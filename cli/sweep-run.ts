@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COUNTERFACT_PATHS } from '../models/data/datasets.ts';
 import { counterFactEdit, parseCounterFact, type CounterFactRecord } from '../models/data/counterfact.ts';
-import { DEFAULT_COLLAPSE_FACTOR } from '../models/eval/collapse.ts';
+import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../models/defaults.ts';
 import { correlationReport, type TaskCorrelation } from '../models/eval/correlation.ts';
 import { counterFactCase, type LocalityCache } from '../models/eval/edit-metrics.ts';
 import type { Experiment } from '../models/experiment.ts';
@@ -145,7 +145,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     lab.setMethod(exp.method);
     lab.setStats(exp.stats ?? DEFAULT_STATS);
     const collapseFactor = exp.eval?.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR;
-    const base = await lab.setPlan({ texts: exp.eval?.texts ?? 'me-ppl-50', tasks, collapseFactor, seed }, { signal: cfg.signal, onProgress: onProgress(0) });
+    const base = await lab.setPlan({ texts: exp.eval?.texts ?? DEFAULT_EVAL_SET, tasks, collapseFactor, seed }, { signal: cfg.signal, onProgress: onProgress(0) });
     if (!baseline) {
       baseline = { type: 'baseline', metrics: loggedPoint(base) };
       writer.append(baseline);

@@ -2,7 +2,7 @@
 // It owns the loaded model, the edit history, the key statistics and the
 // evaluation plan, so the two hosts stay thin and can never disagree.
 // Every public method takes plain data and returns plain data.
-import { DEFAULT_COLLAPSE_FACTOR } from './eval/collapse.ts';
+import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET, DEFAULT_STATS_CORPUS, DEFAULT_STATS_TOKENS } from './defaults.ts';
 import { localityCaches, type EditCase, type LocalityCache } from './eval/edit-metrics.ts';
 import { evaluatePoint, type EditProbe, type PlannedTask } from './eval/live-plan.ts';
 import { gpuScoringModel } from './eval/scoring-model.ts';
@@ -65,7 +65,7 @@ export class LabError extends Error {
 }
 
 /** The statistics default: WikiText-2, a bounded number of tokens (ROME uses 100k Wikipedia samples; a browser cannot). */
-export const DEFAULT_STATS: StatsSpec = { texts: 'wikitext2', max_tokens: 20_000 };
+export const DEFAULT_STATS: StatsSpec = { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS };
 const DEFAULT_METHOD: MethodSpec = { name: 'rome' };
 const PREVIEW_TOKENS = 8;
 
@@ -79,7 +79,7 @@ export class Lab {
   private modelName = '';
   private history: WeightHistory | null = null;
   private tok: Gpt2Tokenizer | null = null;
-  private plan: EvalPlan = { texts: 'me-ppl-50' };
+  private plan: EvalPlan = { texts: DEFAULT_EVAL_SET };
   private planIds: number[][] | null = null;
   private planTasks: PlannedTask[] | null = null;
   private baselinePoint: EvalPoint | null = null;
@@ -502,7 +502,7 @@ export class Lab {
       if (cov.dim !== f) throw new LabError(`${spec.npz} holds ${cov.dim}×${cov.dim} statistics; layer ${layer} of this model needs ${f}×${f}`);
       return { C: cov.covariance, dim: cov.dim, count: cov.count };
     }
-    const ids = 'ids' in spec ? spec.ids : await this.corpusIds(spec.texts, spec.max_tokens ?? 20_000, opts.signal);
+    const ids = 'ids' in spec ? spec.ids : await this.corpusIds(spec.texts, spec.max_tokens ?? DEFAULT_STATS_TOKENS, opts.signal);
     const tokens = ids.reduce((a, s) => a + s.length, 0);
     const corpusId = 'ids' in spec ? `ids:${hashIds(ids)}` : spec.texts;
     const key = { modelId: this.modelName, layer, corpusId, tokenCount: tokens, mom2Dtype: 'float64' as const };

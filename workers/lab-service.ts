@@ -3,6 +3,7 @@
 // models/lab.ts Lab on it, so the worker and the CLI can never disagree. Long
 // operations run one at a time through an OpRunner (cancellable, progress
 // thinned); every failure reaches the page as a LabErrorInfo.
+import { DEFAULT_EVAL_SET, DEFAULT_STATS_CORPUS, DEFAULT_STATS_TOKENS } from '../models/defaults.ts';
 import { acquireGpu } from '../models/gpu/device.ts';
 import { GpuContext } from '../models/gpu/context.ts';
 import type { GpuError } from '../models/gpu/errors.ts';
@@ -208,11 +209,11 @@ async function applySettings(lab: Lab, current: LabSettings | null, next: LabSet
 }
 
 function settingsOf(exp: Experiment, previous: LabSettings | null): LabSettings {
-  const plan = { ...(previous?.plan ?? { texts: 'me-ppl-50' }) };
+  const plan = { ...(previous?.plan ?? { texts: DEFAULT_EVAL_SET }) };
   if (exp.eval?.texts !== undefined) plan.texts = exp.eval.texts;
   if (exp.eval?.collapse_factor !== undefined) plan.collapseFactor = exp.eval.collapse_factor;
   if (exp.eval?.tasks !== undefined) plan.tasks = exp.eval.tasks;
-  return { method: exp.method, mode: exp.mode, stats: exp.stats ?? previous?.stats ?? { texts: 'wikitext2', max_tokens: 20_000 }, plan };
+  return { method: exp.method, mode: exp.mode, stats: exp.stats ?? previous?.stats ?? { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS }, plan };
 }
 
 /** Loading reports its phase (download, cache, upload, compile) as the stage the page shows. */

@@ -1,6 +1,6 @@
 // Collapse detection (evaluation.md "Collapse"): ME-PPL above a multiple of
 // the unedited model's, or any score NaN/Inf.
-export const DEFAULT_COLLAPSE_FACTOR = 10;
+import { DEFAULT_COLLAPSE_FACTOR } from '../defaults.ts';
 
 export interface CollapseVerdict {
   collapsed: boolean;

@@ -4,6 +4,7 @@
 // answer fit the context (the question, at the end, is what must survive).
 import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { ScoringModel } from './scoring-model.ts';
+import { END_OF_TEXT_ID } from '../defaults.ts';
 
 export interface GreedyOptions {
   maxNewTokens: number;
@@ -21,7 +22,7 @@ export interface Generation {
   truncated: number;
 }
 
-const EOS = 50256;
+const EOS = END_OF_TEXT_ID;
 
 export function cutAtStop(text: string, until: readonly string[]): { text: string; stopped: boolean } {
   let end = text.length;

@@ -1,5 +1,6 @@
 // GPT-2 hyper-parameters from a Hugging Face config.json, validated so that a bad file
 // fails here with a message naming the field, not later as a shape error on the GPU.
+import { END_OF_TEXT_ID } from '../defaults.ts';
 
 export interface Gpt2Config {
   /** Model width d (hidden size). */
@@ -98,7 +99,7 @@ export function gpt2ConfigToJson(config: Gpt2Config): Record<string, unknown> {
     activation_function: config.activationFunction,
     layer_norm_epsilon: config.layerNormEpsilon,
     tie_word_embeddings: true,
-    bos_token_id: 50256,
-    eos_token_id: 50256,
+    bos_token_id: END_OF_TEXT_ID,
+    eos_token_id: END_OF_TEXT_ID,
   };
 }

@@ -15,8 +15,9 @@ import { matmul } from '../kernels/matmul.ts';
 import { addToRows } from '../kernels/rows.ts';
 import type { Gpt2Config } from './config.ts';
 import type { GpuGpt2Weights } from './gpu-weights.ts';
+import { END_OF_TEXT_ID } from '../defaults.ts';
 
-export const EOS_ID = 50256;
+export const EOS_ID = END_OF_TEXT_ID;
 
 export interface ForwardHooks {
   layer: number;

@@ -5,7 +5,9 @@ import { BpeCache, bpeMerge, parseMergeRanks } from './bpe.ts';
 import { pretokenize } from './pretokenize.ts';
 
 export const END_OF_TEXT = '<|endoftext|>';
-export const END_OF_TEXT_ID = 50256;
+import { END_OF_TEXT_ID } from '../defaults.ts';
+
+export { END_OF_TEXT_ID };
 
 export interface EncodeOptions {
   /**
