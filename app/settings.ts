@@ -1,128 +1,83 @@
-// The settings form: its draft (strings, as typed), the defaults for a model
-// size, and the validated LabSettings the worker receives. Pure logic.
-import { DEFAULT_COLLAPSE_FACTOR as DEFAULT_COLLAPSE, DEFAULT_EVAL_SET, DEFAULT_LAMBADA_ITEMS, DEFAULT_STATS_CORPUS, DEFAULT_STATS_TOKENS } from '../models/defaults.ts';
+// The settings form: its draft (text as typed, one entry per row of the
+// settings table), the defaults for a model size, and the validated
+// LabSettings the worker receives. Every field, limit and default comes from
+// models/settings-table.ts, so the form and the Experiment parser agree.
 import { TEXT_DATASETS } from '../models/data/datasets.ts';
-import { romeHparams } from '../models/editing/rome-hparams.ts';
-import type { MethodName } from '../models/experiment.ts';
+import { DEFAULT_LAMBADA_ITEMS, DEFAULT_STATS_CORPUS, DEFAULT_STATS_TOKENS } from '../models/defaults.ts';
+import { METHOD_LABELS, METHOD_NAMES, type MethodName } from '../models/method-names.ts';
+import { appliesTo, formatSetting, getSetting, parseSettingText, SETTINGS, withSetting, type SettingKey, type SettingRow } from '../models/settings-table.ts';
 import type { LabSettings } from '../workers/protocol.ts';
 
-export const EDIT_METHODS: ReadonlyArray<{ id: MethodName; label: string }> = [
-  { id: 'rome', label: 'ROME' },
-  { id: 'c-rome', label: 'C-ROME (consistent keys)' },
-];
+export const EDIT_METHODS: ReadonlyArray<{ id: MethodName; label: string }> = METHOD_NAMES.map((id) => ({ id, label: METHOD_LABELS[id] }));
 
 /** The evaluation-set choice meaning "the literal texts the experiment carries". */
 export const CUSTOM_TEXTS = 'custom-texts';
 
-export interface SettingsDraft {
-  method: MethodName;
-  layer: string;
-  steps: string;
-  lr: string;
-  weightDecay: string;
-  clamp: string;
-  kl: string;
-  mom2: boolean;
-  seed: string;
-  mode: 'sequential' | 'single';
-  collapseFactor: string;
-  evalSet: string;
-  statsTokens: string;
-  lambada: string;
+/** The rows the form shows, in table order (statistics rows only when statistics come from a corpus). */
+export const FORM_ROWS: readonly SettingRow[] = SETTINGS.filter((r) => r.form !== false);
+
+/** Text per row key, as typed (booleans as "true"/"false"). */
+export type SettingsDraft = Record<SettingKey, string>;
+export type DraftErrors = Partial<Record<SettingKey, string>>;
+
+/** The form rows that apply to a draft's method. */
+export function visibleRows(d: SettingsDraft): SettingRow[] {
+  return FORM_ROWS.filter((r) => appliesTo(r, d['method.name'] as MethodName));
 }
 
-export type DraftField = Exclude<keyof SettingsDraft, 'method' | 'mom2' | 'mode'>;
-export type DraftErrors = Partial<Record<DraftField, string>>;
-
-/** ROME's defaults for a model with `nLayer` layers (the layer is the only size-dependent one). */
-export function defaultSettings(nLayer: number): LabSettings {
-  const hp = romeHparams(nLayer);
-  return {
-    method: {
-      name: 'rome',
-      layer: hp.layer,
-      v_num_grad_steps: hp.v_num_grad_steps,
-      v_lr: hp.v_lr,
-      v_weight_decay: hp.v_weight_decay,
-      clamp_norm_factor: hp.clamp_norm_factor,
-      kl_factor: hp.kl_factor,
-      mom2_adjustment: hp.mom2_adjustment,
-      template_seed: 0,
-    },
-    mode: 'sequential',
-    stats: { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS },
-    plan: { texts: DEFAULT_EVAL_SET, collapseFactor: DEFAULT_COLLAPSE, tasks: { lambada: DEFAULT_LAMBADA_ITEMS } },
-  };
+/** The defaults for a model with `nLayer` layers: every row's default for ROME, plus the page's LAMBADA subsample. */
+export function defaultSettings(nLayer: number, method: MethodName = 'rome'): LabSettings {
+  let s: LabSettings = { method: { name: method }, mode: 'sequential', stats: { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS }, eval: {} };
+  for (const r of SETTINGS) {
+    if (!appliesTo(r, method) || r.key === 'method.name' || r.key.startsWith('eval.tasks.') || r.key === 'eval.seed') continue;
+    s = withSetting(s, r.key, r.default({ method, nLayer }));
+  }
+  return withSetting(s, 'eval.tasks.lambada', DEFAULT_LAMBADA_ITEMS);
 }
 
 export function draftOf(s: LabSettings, nLayer: number): SettingsDraft {
-  const hp = romeHparams(nLayer, s.method);
-  const stats = s.stats;
-  return {
-    method: s.method.name,
-    layer: String(hp.layer),
-    steps: String(hp.v_num_grad_steps),
-    lr: String(hp.v_lr),
-    weightDecay: String(hp.v_weight_decay),
-    clamp: String(hp.clamp_norm_factor),
-    kl: String(hp.kl_factor),
-    mom2: hp.mom2_adjustment,
-    seed: String(s.method.template_seed ?? 0),
-    mode: s.mode,
-    collapseFactor: String(s.plan.collapseFactor ?? DEFAULT_COLLAPSE),
-    evalSet: typeof s.plan.texts === 'string' ? s.plan.texts : CUSTOM_TEXTS,
-    statsTokens: 'texts' in stats ? String(stats.max_tokens ?? DEFAULT_STATS_TOKENS) : String(DEFAULT_STATS_TOKENS),
-    lambada: String(s.plan.tasks?.lambada ?? 0),
-  };
+  const d: SettingsDraft = {};
+  for (const r of FORM_ROWS) {
+    const v = getSetting(s, r.key) ?? (r.key.startsWith('eval.tasks.') ? 0 : r.default({ method: s.method.name, nLayer }));
+    d[r.key] = formatSetting(r, v);
+  }
+  if (Array.isArray(s.eval.texts)) d['eval.texts'] = CUSTOM_TEXTS;
+  return d;
 }
 
-function numberField(text: string, lo: number, hi: number, integer: boolean): number | string {
-  const t = text.trim();
-  if (!t) return 'required';
-  const v = Number(t);
-  if (!Number.isFinite(v)) return 'not a number';
-  if (integer && !Number.isInteger(v)) return 'must be a whole number';
-  if (v < lo || v > hi) return `between ${lo} and ${hi}`;
-  return v;
-}
-
-/** Validate a draft; `base` supplies what the form does not show (e.g. literal texts, explicit templates). */
+/** Validate a draft; `base` supplies what the form does not show (literal texts, explicit templates, other tasks, statistics ids). */
 export function parseDraft(d: SettingsDraft, nLayer: number, base: LabSettings): { settings: LabSettings; errors: DraftErrors } {
   const errors: DraftErrors = {};
-  const get = (field: DraftField, lo: number, hi: number, integer = false): number => {
-    const v = numberField(d[field], lo, hi, integer);
-    if (typeof v === 'string') {
-      errors[field] = v;
-      return NaN;
+  const method = d['method.name'] as MethodName;
+  // Knobs of another method do not travel with the new one.
+  let settings: LabSettings = { ...structuredClone(base), method: { name: method, ...(base.method.context_templates ? { context_templates: base.method.context_templates } : {}) } };
+  for (const r of FORM_ROWS) {
+    if (!appliesTo(r, method)) continue;
+    const text = d[r.key] ?? '';
+    if (r.key === 'eval.texts' && text === CUSTOM_TEXTS && Array.isArray(base.eval.texts)) continue;
+    if (r.key === 'stats.max_tokens' && !('texts' in base.stats)) continue;
+    if (r.type === 'string' && !text.trim()) {
+      settings = withSetting(settings, r.key, undefined); // an optional string left empty
+      continue;
     }
-    return v;
-  };
-  const method = {
-    ...base.method,
-    name: d.method,
-    layer: get('layer', 0, nLayer - 1, true),
-    v_num_grad_steps: get('steps', 1, 1000, true),
-    v_lr: get('lr', 1e-6, 100),
-    v_weight_decay: get('weightDecay', 0, 1e6),
-    clamp_norm_factor: get('clamp', 0, 1e6),
-    kl_factor: get('kl', 0, 1e6),
-    mom2_adjustment: d.mom2,
-    template_seed: get('seed', 0, 2 ** 32 - 1, true),
-  };
-  const collapseFactor = get('collapseFactor', 1, 1e12);
-  const maxTokens = get('statsTokens', 100, 2_000_000, true);
-  const lambada = get('lambada', 0, 5153, true);
-  // Other tasks (set by a shared experiment) stay as they are; LAMBADA follows the form.
-  const { lambada: _old, ...otherTasks } = base.plan.tasks ?? {};
-  const tasks = lambada > 0 ? { ...otherTasks, lambada } : otherTasks;
-  const customTexts = d.evalSet === CUSTOM_TEXTS && Array.isArray(base.plan.texts);
-  if (!customTexts && !TEXT_DATASETS[d.evalSet]) errors.evalSet = 'unknown evaluation set';
-  const statsBase = base.stats;
-  const stats = 'texts' in statsBase ? { ...statsBase, max_tokens: maxTokens } : statsBase;
-  return {
-    settings: { method, mode: d.mode, stats, plan: { ...base.plan, texts: customTexts ? base.plan.texts : d.evalSet, collapseFactor, tasks } },
-    errors,
-  };
+    const got = parseSettingText(r, text, r.maxForModel ? nLayer : undefined);
+    if ('error' in got) errors[r.key] = got.error;
+    else settings = withSetting(settings, r.key, r.key.startsWith('eval.tasks.') && got.value === 0 ? undefined : got.value);
+  }
+  return { settings, errors };
+}
+
+/** The draft for another method: its defaults, keeping what is not a method knob and the shared knobs the user changed. */
+export function switchMethod(d: SettingsDraft, to: MethodName, nLayer: number): SettingsDraft {
+  const from = d['method.name'] as MethodName;
+  const out = draftOf(defaultSettings(nLayer, to), nLayer);
+  const fromDefaults = draftOf(defaultSettings(nLayer, from), nLayer);
+  for (const r of FORM_ROWS) {
+    const shared = r.methods?.includes(from) && r.methods.includes(to);
+    if (d[r.key] !== undefined && (!r.methods || (shared && d[r.key] !== fromDefaults[r.key]))) out[r.key] = d[r.key]!;
+  }
+  out['method.name'] = to;
+  return out;
 }
 
 export function evalSetOptions(): Array<{ id: string; label: string }> {

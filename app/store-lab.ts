@@ -345,7 +345,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         label: `${label} (frozen)`,
         method: current,
         frozen: true,
-        collapseFactor: settings.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR,
+        collapseFactor: settings.eval.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR,
       });
       set({ comparisons: [...get().comparisons.filter((c) => c.method !== current).slice(-3), frozen] });
       const next = { ...settings, method: { ...settings.method, name: method } };

@@ -14,7 +14,7 @@ export function useCurves(): CurveSeries[] {
   return useMemo(() => {
     const method = settings.method.name;
     const label = EDIT_METHODS.find((m) => m.id === method)?.label.split(' ')[0] ?? method;
-    const live = curveOf(baseline, steps, { id: 'live', label, method, frozen: false, collapseFactor: settings.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR });
+    const live = curveOf(baseline, steps, { id: 'live', label, method, frozen: false, collapseFactor: settings.eval.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR });
     return [live, ...comparisons];
   }, [baseline, steps, settings, comparisons]);
 }

@@ -17,12 +17,13 @@ const USAGE = `usage:
   ${TRACE_USAGE}
   ${MINE_USAGE}`;
 
-const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
-  score: scoreCommand,
-  run: runCommand,
+const BOOLEAN_FLAGS = new Set(['json', 'dump', 'resume', 'include-unknown']);
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  score: (argv) => scoreCommand(parseArgs(argv, BOOLEAN_FLAGS)),
+  run: (argv) => runCommand(parseArgs(argv, BOOLEAN_FLAGS)),
   sweep: sweepCommand,
-  trace: traceCommand,
-  mine: mineCommand,
+  trace: (argv) => traceCommand(parseArgs(argv, BOOLEAN_FLAGS)),
+  mine: (argv) => mineCommand(parseArgs(argv, BOOLEAN_FLAGS)),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) throw new CliError(`unknown command "${command}"\n${USAGE}`);
-  await run(parseArgs(rest, new Set(['json', 'dump', 'resume', 'include-unknown'])));
+  await run(rest);
   return 0;
 }
 

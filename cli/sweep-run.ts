@@ -95,7 +95,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
   const exp = cfg.experiment;
   const mode = cfg.mode ?? exp.mode;
   const tasks = cfg.tasks ?? exp.eval?.tasks ?? {};
-  const seed = cfg.seed ?? 0;
+  const seed = cfg.seed ?? exp.eval?.seed ?? 0;
   const { edits, records } = await sweepEdits(exp, cfg.cases, env);
   const header: SweepHeader = { type: 'sweep', version: 1, experiment: exp, mode, tasks, seed, edits };
 

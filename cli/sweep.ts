@@ -1,5 +1,5 @@
-// `lab sweep <experiment.json> [--cases N] [--mode single|sequential]
-//   [--tasks lambada:50,piqa:50] [--seed S] [--out dir] [--resume] [--max-steps K]`
+// `lab sweep <experiment.json> [--cases N] [--tasks lambada:50,piqa:50]
+//   [--out dir] [--resume] [--max-steps K] [--<setting> <value> ...]`
 // Runs the experiment's method over N edits, writes steps.jsonl (one line
 // per step, flushed), summary.csv, curves.svg and correlation.json into the
 // output folder, shows progress and an ETA on stderr, and prints the
@@ -10,41 +10,58 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatCorrelation } from '../models/eval/correlation.ts';
 import { parseTaskList } from '../models/eval/tasks.ts';
-import { ExperimentError, parseExperimentJson, type Experiment } from '../models/experiment.ts';
+import { parseArgs } from 'node:util';
+import { ExperimentError, parseExperiment, parseExperimentJson, type Experiment } from '../models/experiment.ts';
 import { resolveModel } from './model-source.ts';
-import { CliError, stringFlag, type ParsedArgs } from './args.ts';
+import { CliError } from './args.ts';
+import { applyOverrides, settingFlagOptions, settingOverrides } from './setting-flags.ts';
 import { progressLine } from './progress.ts';
 import { runSweep } from './sweep-run.ts';
 
-export const SWEEP_USAGE = `lab sweep <experiment.json> [--cases N] [--mode single|sequential] [--tasks lambada:50,piqa:50]
-            [--seed S] [--out dir] [--resume] [--max-steps K]
+export const SWEEP_USAGE = `lab sweep <experiment.json> [--cases N] [--tasks lambada:50,piqa:50] [--out dir] [--resume] [--max-steps K]
+            [--<setting> <value> ...]   any row of the settings table (docs/settings.md), e.g. --mode single --seed 3 --v-steps 5
       N edits (the experiment's own, else the first N of counterfact_500; default 10);
       writes steps.jsonl, summary.csv, curves.svg, correlation.json to --out (default .cache/sweeps/<name>-<mode>)`;
 
-function intFlag(args: ParsedArgs, name: string, min: number): number | undefined {
-  const v = stringFlag(args, name);
+function intFlag(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new CliError(`--${name} must be a whole number ≥ ${min}, got "${v}"`);
   return Number(v);
 }
 
-export async function sweepCommand(args: ParsedArgs): Promise<void> {
-  const file = args.positionals[0];
+export async function sweepCommand(argv: readonly string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...settingFlagOptions(),
+        cases: { type: 'string' },
+        tasks: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        'max-steps': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new CliError((e as Error).message.split('\n')[0]!);
+  }
+  const { values, positionals } = parsed;
+  const file = positionals[0];
   if (!file) throw new CliError(`lab sweep needs an experiment file:\n  ${SWEEP_USAGE}`);
-  const mode = stringFlag(args, 'mode');
-  if (mode !== undefined && mode !== 'single' && mode !== 'sequential') throw new CliError(`--mode must be single or sequential, got "${mode}"`);
+  const overrides = settingOverrides(values);
   let tasks: Record<string, number> | undefined;
-  const taskSpec = stringFlag(args, 'tasks');
-  if (taskSpec !== undefined) {
+  if (values.tasks !== undefined) {
     try {
-      tasks = parseTaskList(taskSpec);
+      tasks = parseTaskList(values.tasks);
     } catch (e) {
       throw new CliError(`--tasks: ${(e as Error).message}`);
     }
   }
-  const cases = intFlag(args, 'cases', 1);
-  const maxSteps = intFlag(args, 'max-steps', 0);
-  const seed = intFlag(args, 'seed', 0);
+  const cases = intFlag(values.cases, 'cases', 1);
+  const maxSteps = intFlag(values['max-steps'], 'max-steps', 0);
 
   let text: string;
   try {
@@ -54,16 +71,17 @@ export async function sweepCommand(args: ParsedArgs): Promise<void> {
   }
   let exp: Experiment;
   try {
-    exp = parseExperimentJson(text, file);
+    exp = parseExperiment(applyOverrides(parseExperimentJson(text, file), overrides));
   } catch (e) {
     if (e instanceof ExperimentError) throw new CliError(e.message);
     throw e;
   }
+  const mode = exp.mode;
   // A local model folder may be written relative to the experiment file (as lab run does).
   const local = resolve(dirname(file), exp.model);
   const modelSpec = existsSync(exp.model) || !existsSync(local) ? exp.model : local;
   const name = basename(file).replace(/\.json$/i, '');
-  const outDir = stringFlag(args, 'out') ?? join('.cache', 'sweeps', `${name}-${mode ?? exp.mode}`);
+  const outDir = values.out ?? join('.cache', 'sweeps', `${name}-${mode}`);
 
   const abort = new AbortController();
   const onSigint = () => {
@@ -77,10 +95,8 @@ export async function sweepCommand(args: ParsedArgs): Promise<void> {
       name,
       outDir,
       cases,
-      mode: mode as 'single' | 'sequential' | undefined,
       tasks,
-      seed,
-      resume: args.flags.has('resume'),
+      resume: values.resume === true,
       maxSteps,
       model: resolveModel(modelSpec),
       signal: abort.signal,

@@ -4,8 +4,10 @@
 // text), so parsing checks every type and bounds every size, and returns a
 // clean copy holding only known fields.
 
-export type MethodName = 'rome' | 'c-rome' | 'memit' | 'ft-l' | 'alphaedit';
-export const METHOD_NAMES: readonly MethodName[] = ['rome', 'c-rome', 'memit', 'ft-l', 'alphaedit'];
+import { METHOD_NAMES, type MethodName } from './method-names.ts';
+import { parseSettingValue, SETTINGS, SettingError, settingRow } from './settings-table.ts';
+
+export { METHOD_NAMES, type MethodName };
 
 export interface MethodSpec {
   name: MethodName;
@@ -18,6 +20,17 @@ export interface MethodSpec {
   mom2_adjustment?: boolean;
   context_templates?: string[];
   template_seed?: number;
+  // MEMIT, AlphaEdit, FT-L, MEND (methods.md; settings-table.ts has each one's range and defaults).
+  layers?: number[];
+  mom2_update_weight?: number;
+  nullspace_threshold?: number;
+  L2?: number;
+  batch_size?: number;
+  lr?: number;
+  num_steps?: number;
+  norm_constraint?: number;
+  editor?: string;
+  edit_lr?: number;
 }
 
 export type StatsSpec = { ids: number[][] } | { texts: string; max_tokens?: number } | { npz: string };
@@ -33,6 +46,8 @@ export interface EvalSpec {
   texts?: string[] | string;
   tasks?: Record<string, number>;
   collapse_factor?: number;
+  /** Seed of each task's fixed subsample (default 0). */
+  seed?: number;
 }
 
 export interface Experiment {
@@ -93,21 +108,33 @@ function oneBrace(s: string, where: string): string {
   return s;
 }
 
+/** Every table row under `prefix` present in `src`, validated, into `out` at the same path. */
+function tableFields<T extends object>(out: T, prefix: 'method' | 'stats' | 'eval', src: Record<string, unknown>): T {
+  for (const row of SETTINGS) {
+    if (!row.key.startsWith(prefix + '.')) continue;
+    const path = row.key.slice(prefix.length + 1).split('.');
+    let v: unknown = src;
+    for (const k of path) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+    if (v === undefined) continue;
+    if (prefix === 'eval' && path[0] === 'texts' && typeof v !== 'string') continue; // literal texts: parsed by hand
+    let value;
+    try {
+      value = parseSettingValue(row, v);
+    } catch (e) {
+      if (e instanceof SettingError) fail(e.message);
+      throw e;
+    }
+    let o = out as Record<string, unknown>;
+    for (const k of path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[path[path.length - 1]!] = value;
+  }
+  return out;
+}
+
 function parseMethod(v: unknown): MethodSpec {
   const m = obj(v, 'method');
-  const name = str(m.name, 'method.name', 32) as MethodName;
-  if (!METHOD_NAMES.includes(name)) fail(`method.name "${name}" is not one of ${METHOD_NAMES.join(', ')}`);
-  const out: MethodSpec = { name };
-  if (m.layer !== undefined) out.layer = num(m.layer, 'method.layer', 0, 1023, true);
-  if (m.v_num_grad_steps !== undefined) out.v_num_grad_steps = num(m.v_num_grad_steps, 'method.v_num_grad_steps', 1, 10_000, true);
-  if (m.v_lr !== undefined) out.v_lr = num(m.v_lr, 'method.v_lr', 0, 1e3);
-  if (m.v_weight_decay !== undefined) out.v_weight_decay = num(m.v_weight_decay, 'method.v_weight_decay', 0, 1e6);
-  if (m.clamp_norm_factor !== undefined) out.clamp_norm_factor = num(m.clamp_norm_factor, 'method.clamp_norm_factor', 0, 1e6);
-  if (m.kl_factor !== undefined) out.kl_factor = num(m.kl_factor, 'method.kl_factor', 0, 1e6);
-  if (m.mom2_adjustment !== undefined) {
-    if (typeof m.mom2_adjustment !== 'boolean') fail('method.mom2_adjustment must be true or false');
-    out.mom2_adjustment = m.mom2_adjustment as boolean;
-  }
+  if (m.name === undefined) fail('method.name is missing');
+  const out = tableFields({ name: 'rome' } as MethodSpec, 'method', m);
   if (m.context_templates !== undefined) {
     const t = arr(m.context_templates, 'method.context_templates', EXPERIMENT_LIMITS.templates).map((s, i) =>
       oneBrace(str(s, `method.context_templates[${i}]`), `method.context_templates[${i}]`),
@@ -115,7 +142,6 @@ function parseMethod(v: unknown): MethodSpec {
     if (t.length === 0 || t[0] !== '{}') fail('method.context_templates must start with "{}"');
     out.context_templates = t;
   }
-  if (m.template_seed !== undefined) out.template_seed = num(m.template_seed, 'method.template_seed', 0, 2 ** 32 - 1, true);
   return out;
 }
 
@@ -127,11 +153,7 @@ function parseStats(v: unknown): StatsSpec {
     );
     return { ids };
   }
-  if ('texts' in s) {
-    const out: StatsSpec = { texts: str(s.texts, 'stats.texts', 500) };
-    if (s.max_tokens !== undefined) out.max_tokens = num(s.max_tokens, 'stats.max_tokens', 1, 1e9, true);
-    return out;
-  }
+  if ('texts' in s) return tableFields({} as StatsSpec, 'stats', s);
   if ('npz' in s) return { npz: str(s.npz, 'stats.npz', 2000) };
   return fail('stats must hold "ids", "texts" or "npz"');
 }
@@ -151,19 +173,15 @@ function parseEdit(v: unknown, i: number): EditRequest {
 
 function parseEval(v: unknown): EvalSpec {
   const e = obj(v, 'eval');
-  const out: EvalSpec = {};
-  if (e.texts !== undefined) {
-    out.texts = typeof e.texts === 'string' ? str(e.texts, 'eval.texts', 200) : arr(e.texts, 'eval.texts', EXPERIMENT_LIMITS.evalTexts).map((t, i) => str(t, `eval.texts[${i}]`, 20_000));
-  }
   if (e.tasks !== undefined) {
-    const t = obj(e.tasks, 'eval.tasks');
-    out.tasks = {};
-    for (const [k, n] of Object.entries(t).slice(0, 32)) {
+    for (const k of Object.keys(obj(e.tasks, 'eval.tasks')).slice(0, 32)) {
       if (!/^[a-z0-9_-]{1,40}$/.test(k)) fail(`eval.tasks has an invalid task id "${k.slice(0, 40)}"`);
-      out.tasks[k] = num(n, `eval.tasks.${k}`, 0, 100_000, true);
+      if (!SETTINGS.some((r) => r.key === `eval.tasks.${k}`)) fail(`eval.tasks has an unknown task "${k}"`);
     }
   }
-  if (e.collapse_factor !== undefined) out.collapse_factor = num(e.collapse_factor, 'eval.collapse_factor', 1, 1e12);
+  const out = tableFields({} as EvalSpec, 'eval', e);
+  if (Array.isArray(e.texts)) out.texts = arr(e.texts, 'eval.texts', EXPERIMENT_LIMITS.evalTexts).map((t, i) => str(t, `eval.texts[${i}]`, 20_000));
+  else if (e.texts !== undefined && typeof e.texts !== 'string') fail('eval.texts must be a dataset id or a list of texts');
   return out;
 }
 
@@ -174,7 +192,7 @@ export function parseExperiment(value: unknown): Experiment {
   const model = str(x.model, 'model', 500);
   if (!model.trim()) fail('model is empty');
   const mode = x.mode ?? 'sequential';
-  if (mode !== 'sequential' && mode !== 'single') return fail('mode must be "sequential" or "single"');
+  if (mode !== 'sequential' && mode !== 'single') return fail(`mode must be one of ${settingRow('mode').choices!.join(', ')}`);
   const out: Experiment = {
     version: 1,
     model,

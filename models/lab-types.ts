@@ -1,6 +1,6 @@
 // Plain-data types of the Lab facade (models/lab.ts). They cross the worker
 // boundary by structured clone, so: no classes, no GPU objects, no functions.
-import type { EditRequest, Experiment, MethodSpec } from './experiment.ts';
+import type { EditRequest, Experiment, MethodName, MethodSpec } from './experiment.ts';
 import type { PerplexityReport } from './eval/perplexity.ts';
 import type { EditMetrics } from './eval/edit-metrics.ts';
 
@@ -23,6 +23,8 @@ export interface ModelSummary {
   bytes: number;
   /** ROME's default edited layer for this size. */
   defaultLayer: number;
+  /** The editing methods this engine implements (the registry's); others are refused. */
+  methods: MethodName[];
 }
 
 export interface LoadProgressInfo {

@@ -135,6 +135,7 @@ export class Lab {
       parameterCount: gpt2ParameterCount(c),
       bytes: m.weights.bytes,
       defaultLayer: defaultRomeLayer(c.nLayer),
+      methods: ['rome', 'c-rome'],
     };
   }
 

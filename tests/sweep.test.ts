@@ -127,7 +127,7 @@ describe('lab sweep', () => {
       lab(),
     ]);
     expect([mode.code, tasks.code, none.code]).toEqual([2, 2, 2]);
-    expect(mode.stderr).toBe('lab: --mode must be single or sequential, got "bogus"\n');
+    expect(mode.stderr).toBe('lab: --mode: "bogus" is not one of sequential, single\n');
     expect(tasks.stderr).toMatch(/^lab: --tasks: unknown task "boolq"/);
     expect(none.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -204,16 +204,16 @@ async function applySettings(lab: Lab, current: LabSettings | null, next: LabSet
   lab.setMethod(next.method); // validates (layer, method name) before anything changes
   if (!current || current.mode !== next.mode) lab.setMode(next.mode);
   if (!current || !sameSettings(current.stats, next.stats)) lab.setStats(next.stats);
-  if (!current || !sameSettings(current.plan, next.plan)) return lab.setPlan(next.plan, opts);
+  if (!current || !sameSettings(current.eval, next.eval)) return lab.setPlan(planOf(next.eval), opts);
   return lab.baseline(opts);
 }
 
 function settingsOf(exp: Experiment, previous: LabSettings | null): LabSettings {
-  const plan = { ...(previous?.plan ?? { texts: DEFAULT_EVAL_SET }) };
-  if (exp.eval?.texts !== undefined) plan.texts = exp.eval.texts;
-  if (exp.eval?.collapse_factor !== undefined) plan.collapseFactor = exp.eval.collapse_factor;
-  if (exp.eval?.tasks !== undefined) plan.tasks = exp.eval.tasks;
-  return { method: exp.method, mode: exp.mode, stats: exp.stats ?? previous?.stats ?? { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS }, plan };
+  return { method: exp.method, mode: exp.mode, stats: exp.stats ?? previous?.stats ?? { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS }, eval: { texts: DEFAULT_EVAL_SET, ...previous?.eval, ...exp.eval } };
+}
+
+function planOf(e: LabSettings['eval']) {
+  return { texts: e.texts ?? DEFAULT_EVAL_SET, ...(e.tasks ? { tasks: e.tasks } : {}), ...(e.collapse_factor !== undefined ? { collapseFactor: e.collapse_factor } : {}), ...(e.seed !== undefined ? { seed: e.seed } : {}) };
 }
 
 /** Loading reports its phase (download, cache, upload, compile) as the stage the page shows. */

@@ -4,8 +4,8 @@
 // `comlink.proxy(fn)` on the page side).
 import type { GpuErrorKind } from '../models/gpu/errors.ts';
 import type { GpuFeatures, GpuInfo } from '../models/gpu/device.ts';
-import type { EditRequest, Experiment, MethodSpec, StatsSpec } from '../models/experiment.ts';
-import type { EditStep, EvalPlan, EvalPoint, FactPreview, LabSnapshot, ModelLocation, ModelSummary } from '../models/lab-types.ts';
+import type { EditRequest, EvalSpec, Experiment, MethodSpec, StatsSpec } from '../models/experiment.ts';
+import type { EditStep, EvalPoint, FactPreview, LabSnapshot, ModelLocation, ModelSummary } from '../models/lab-types.ts';
 
 /** Why something failed, in words the UI can show as they are. */
 export type LabErrorKind =
@@ -72,12 +72,12 @@ export interface Progress {
 
 export type ProgressCallback = (progress: Progress) => void;
 
-/** Everything the Lab measures and edits with; sent whole by setSettings. */
+/** Everything the Lab measures and edits with (an Experiment without its model and edits); sent whole by setSettings. */
 export interface LabSettings {
   method: MethodSpec;
   mode: 'sequential' | 'single';
   stats: StatsSpec;
-  plan: EvalPlan;
+  eval: EvalSpec;
 }
 
 export interface LoadResult {

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { sameSettings } from '../../workers/settings-compare.ts';
-import { CUSTOM_TEXTS, defaultSettings, draftOf, EDIT_METHODS, evalSetOptions, parseDraft, type SettingsDraft } from '../settings.ts';
+import type { MethodName } from '../../models/method-names.ts';
+import { defaultSettings, draftOf, parseDraft, switchMethod, visibleRows, type SettingsDraft } from '../settings.ts';
 import { useLabSession } from '../store-lab.ts';
-import { NumberField } from './NumberField.tsx';
+import { SettingField } from './SettingField.tsx';
 
 /** Method, hyper-parameters, mode and evaluation. Edited as a draft; applied as a whole. */
 export function SettingsPanel() {
@@ -21,63 +22,36 @@ export function SettingsPanel() {
   const valid = Object.keys(errors).length === 0;
   const dirty = !sameSettings(draft, applied);
   useEffect(() => setDirty(dirty), [dirty, setDirty]);
-  const modeChange = draft.mode !== applied.mode;
-  const field = <K extends keyof SettingsDraft>(k: K) => (v: SettingsDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+  const modeChange = draft['mode'] !== applied['mode'];
+  const field = (k: string) => (v: string) =>
+    // Another method starts from its own defaults for this size.
+    setDraft((d) => (k === 'method.name' ? switchMethod(d, v as MethodName, nLayer) : { ...d, [k]: v }));
+  const rows = visibleRows(draft);
 
   return (
     <section className="card panel" data-testid="settings-panel" aria-labelledby="settings-title">
       <h3 id="settings-title">Settings</h3>
       <div className="field-grid">
-        <label className="field">
-          <span className="field-label">Method</span>
-          <select className="input" value={draft.method} onChange={(e) => field('method')(e.target.value as SettingsDraft['method'])} data-testid="setting-method">
-            {EDIT_METHODS.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span className="field-label">Mode</span>
-          <select className="input" value={draft.mode} onChange={(e) => field('mode')(e.target.value as SettingsDraft['mode'])} data-testid="setting-mode">
-            <option value="sequential">Sequential (edits accumulate)</option>
-            <option value="single">Single (each on the original model)</option>
-          </select>
-        </label>
-        <NumberField
-          label="Layer"
-          value={model ? draft.layer : ''}
-          onChange={field('layer')}
-          error={model ? errors.layer : undefined}
-          help={model ? `0–${nLayer - 1}; default ${model.defaultLayer}` : 'follows the model’s size'}
-          disabled={!model}
-          testId="setting-layer"
-        />
-        <NumberField label="v* steps" value={draft.steps} onChange={field('steps')} error={errors.steps} testId="setting-steps" />
-        <NumberField label="v* learning rate" value={draft.lr} onChange={field('lr')} error={errors.lr} testId="setting-lr" />
-        <NumberField label="Weight decay" value={draft.weightDecay} onChange={field('weightDecay')} error={errors.weightDecay} testId="setting-wd" />
-        <NumberField label="Clamp norm factor" value={draft.clamp} onChange={field('clamp')} error={errors.clamp} testId="setting-clamp" />
-        <NumberField label="KL factor" value={draft.kl} onChange={field('kl')} error={errors.kl} testId="setting-kl" />
-        <NumberField label="Template seed" value={draft.seed} onChange={field('seed')} error={errors.seed} testId="setting-seed" />
-        <NumberField label="Statistics tokens" value={draft.statsTokens} onChange={field('statsTokens')} error={errors.statsTokens} help="WikiText-2 tokens for the key covariance" testId="setting-stats-tokens" />
-        <NumberField label="LAMBADA items" value={draft.lambada} onChange={field('lambada')} error={errors.lambada} help="accuracy after each edit (seeded subsample; 0 = off)" testId="setting-lambada" />
-        <NumberField label="Collapse factor" value={draft.collapseFactor} onChange={field('collapseFactor')} error={errors.collapseFactor} help="× the unedited ME-PPL" testId="setting-collapse" />
-        <label className="field">
-          <span className="field-label">Evaluation set</span>
-          <select className="input" value={draft.evalSet} onChange={(e) => field('evalSet')(e.target.value)} data-testid="setting-eval">
-            {Array.isArray(settings.plan.texts) && <option value={CUSTOM_TEXTS}>The experiment’s own texts ({settings.plan.texts.length})</option>}
-            {evalSetOptions().map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        {rows.filter((r) => r.type !== 'bool').map((r) => (
+          <SettingField
+            key={r.key}
+            row={r}
+            value={draft[r.key] ?? ''}
+            onChange={field(r.key)}
+            error={errors[r.key]}
+            nLayer={model ? nLayer : null}
+            customTexts={r.key === 'eval.texts' && Array.isArray(settings.eval.texts) ? settings.eval.texts.length : null}
+            implemented={model?.methods ?? null}
+          />
+        ))}
       </div>
-      <label className="check">
-        <input type="checkbox" checked={draft.mom2} onChange={(e) => field('mom2')(e.target.checked)} data-testid="setting-mom2" /> mom2 adjustment (use the key covariance C)
-      </label>
+      {rows
+        .filter((r) => r.type === 'bool')
+        .map((r) => (
+          <label className="check" key={r.key}>
+            <input type="checkbox" checked={draft[r.key] === 'true'} onChange={(e) => field(r.key)(String(e.target.checked))} data-testid={`setting-${r.flag}`} /> {r.label} ({r.help})
+          </label>
+        ))}
       {dirty && edits > 0 && (
         <p className="notice notice-warn small" data-testid="settings-rerun-warning">
           {modeChange ? 'Changing the mode' : 'New settings'} re-run the whole sequence ({edits} edit{edits === 1 ? '' : 's'}) so the curve and the share link stay one experiment.
@@ -90,7 +64,7 @@ export function SettingsPanel() {
         <button type="button" className="button button-secondary small-button" disabled={!dirty} onClick={() => setDraft(applied)}>
           Discard
         </button>
-        <button type="button" className="button button-secondary small-button" onClick={() => setDraft(draftOf(defaultSettings(nLayer), nLayer))} title="ROME's defaults for this model size">
+        <button type="button" className="button button-secondary small-button" onClick={() => setDraft(draftOf(defaultSettings(nLayer, draft['method.name'] as MethodName), nLayer))} title="The method's defaults for this model size">
           Defaults
         </button>
       </div>
@@ -98,3 +72,4 @@ export function SettingsPanel() {
     </section>
   );
 }
+

@@ -1,5 +1,9 @@
-// ROME's hyper-parameters (rome.md step 1) and the per-size defaults.
+// ROME's hyper-parameters (rome.md step 1): the Experiment's method knobs,
+// each unset one taken from the settings table's default for the model size.
 import type { MethodSpec } from '../experiment.ts';
+import { effectiveSetting } from '../settings-table.ts';
+
+export { defaultRomeLayer } from '../settings-table.ts';
 
 export interface RomeHparams {
   layer: number;
@@ -14,29 +18,19 @@ export interface RomeHparams {
   kl_prompts: string[];
 }
 
-/**
- * ROME's edited layer per size: XL 17 of 48, large 12 of 36, medium 8 of 24
- * (methods.md). GPT-2 small has no official layer; the lab uses layer 5 of
- * 12, which the ROME/MEMIT ports to GPT-2 small commonly use (early-middle
- * MLP, where causal tracing peaks for subjects' last tokens). Other depths:
- * the same relative depth as XL's (17/48).
- */
-export function defaultRomeLayer(nLayer: number): number {
-  const known: Record<number, number> = { 48: 17, 36: 12, 24: 8, 12: 5 };
-  return known[nLayer] ?? Math.max(0, Math.min(nLayer - 1, Math.round((17 / 48) * nLayer)));
-}
-
 export function romeHparams(nLayer: number, spec: Partial<MethodSpec> = {}): RomeHparams {
-  const layer = spec.layer ?? defaultRomeLayer(nLayer);
+  const exp = { method: { name: 'rome' as const, ...spec }, mode: 'sequential' as const };
+  const get = <T>(key: string) => effectiveSetting(exp, `method.${key}`, nLayer) as T;
+  const layer = get<number>('layer');
   if (layer < 0 || layer >= nLayer) throw new Error(`layer ${layer} does not exist in a ${nLayer}-layer model`);
   return {
     layer,
-    v_num_grad_steps: spec.v_num_grad_steps ?? 20,
-    v_lr: spec.v_lr ?? 0.5,
-    v_weight_decay: spec.v_weight_decay ?? 0.5,
-    clamp_norm_factor: spec.clamp_norm_factor ?? 4,
-    kl_factor: spec.kl_factor ?? 0.0625,
-    mom2_adjustment: spec.mom2_adjustment ?? true,
+    v_num_grad_steps: get('v_num_grad_steps'),
+    v_lr: get('v_lr'),
+    v_weight_decay: get('v_weight_decay'),
+    clamp_norm_factor: get('clamp_norm_factor'),
+    kl_factor: get('kl_factor'),
+    mom2_adjustment: get('mom2_adjustment'),
     early_stop_loss: 5e-2,
     kl_prompts: ['{} is a'],
   };

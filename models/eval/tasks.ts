@@ -14,6 +14,7 @@ import { scoreMmlu } from './mmlu.ts';
 import { scoreNqOpen } from './nq-open.ts';
 import { scorePiqa } from './piqa.ts';
 import { scoreSquad } from './squad.ts';
+import { TASK_INFO } from './task-info.ts';
 import { asScoringModel, type ModelLike, type ReadAsset, type TaskResult } from './task-types.ts';
 
 export interface TaskDefinition<Item = unknown> {
@@ -28,13 +29,12 @@ export interface TaskDefinition<Item = unknown> {
 }
 
 function task<Item>(
-  id: string,
-  label: string,
-  metric: 'acc' | 'em',
+  id: keyof typeof TASK_INFO,
   path: string,
   parse: (text: string, file: string) => Item[],
   scorer: (lm: ReturnType<typeof asScoringModel>, tok: Gpt2Tokenizer, items: readonly Item[], opts: { signal?: AbortSignal; onProgress?: (f: number) => void }) => Promise<TaskResult>,
 ): TaskDefinition<Item> {
+  const { label, metric } = TASK_INFO[id];
   return {
     id,
     label,
@@ -46,12 +46,12 @@ function task<Item>(
 }
 
 export const TASKS = {
-  lambada: task<LambadaItem>('lambada', 'LAMBADA', 'acc', 'data/lambada/lambada_openai_test.jsonl', parseLambada, scoreLambada),
-  piqa: task<PiqaItem>('piqa', 'PIQA', 'acc', 'data/piqa/piqa_valid.jsonl', parsePiqa, scorePiqa),
-  hellaswag: task<HellaSwagItem>('hellaswag', 'HellaSwag', 'acc', 'data/hellaswag/hellaswag_val_1000.jsonl', parseHellaSwag, scoreHellaSwag),
-  mmlu: task<MmluItem>('mmlu', 'MMLU', 'acc', 'data/mmlu/mmlu_test_10_per_subject.jsonl', parseMmlu, scoreMmlu),
-  nq: task<NqOpenItem>('nq', 'NQ-open', 'em', 'data/nq_open/NQ-open.dev.jsonl', parseNqOpen, scoreNqOpen),
-  squad: task<SquadItem>('squad', 'SQuAD 2.0', 'em', 'data/squad_v2/squad_v2_dev_normans.jsonl', parseSquad, scoreSquad),
+  lambada: task<LambadaItem>('lambada', 'data/lambada/lambada_openai_test.jsonl', parseLambada, scoreLambada),
+  piqa: task<PiqaItem>('piqa', 'data/piqa/piqa_valid.jsonl', parsePiqa, scorePiqa),
+  hellaswag: task<HellaSwagItem>('hellaswag', 'data/hellaswag/hellaswag_val_1000.jsonl', parseHellaSwag, scoreHellaSwag),
+  mmlu: task<MmluItem>('mmlu', 'data/mmlu/mmlu_test_10_per_subject.jsonl', parseMmlu, scoreMmlu),
+  nq: task<NqOpenItem>('nq', 'data/nq_open/NQ-open.dev.jsonl', parseNqOpen, scoreNqOpen),
+  squad: task<SquadItem>('squad', 'data/squad_v2/squad_v2_dev_normans.jsonl', parseSquad, scoreSquad),
 } satisfies Record<string, TaskDefinition<unknown>>;
 
 export type TaskId = keyof typeof TASKS;

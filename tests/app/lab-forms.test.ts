@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { validateFact } from '../../app/fact-validation.ts';
 import { checkPresetFit } from '../../app/model-fit.ts';
 import { resolveModelId } from '../../app/model-location.ts';
-import { defaultSettings, draftOf, parseDraft } from '../../app/settings.ts';
+import { defaultSettings, draftOf, parseDraft, switchMethod } from '../../app/settings.ts';
 import { parseCounterFact, searchCounterFact } from '../../app/counterfact.ts';
 import { gpt2Preset } from '../../models/gpt2/presets.ts';
 
@@ -29,21 +29,32 @@ describe('settings draft', () => {
   it('shows the size defaults and round-trips them', () => {
     const s = defaultSettings(48);
     const d = draftOf(s, 48);
-    expect(d.layer).toBe('17');
-    expect(d.steps).toBe('20');
+    expect(d['method.layer']).toBe('17');
+    expect(d['method.v_num_grad_steps']).toBe('20');
     const { settings, errors } = parseDraft(d, 48, s);
     expect(errors).toEqual({});
     expect(settings).toEqual(s);
   });
   it('flags bad numbers inline and keeps literal evaluation texts', () => {
-    const base = { ...defaultSettings(4), plan: { texts: ['a b c', 'd e f'], collapseFactor: 10 } };
-    const d = { ...draftOf(base, 4), layer: '4', steps: '2.5', lr: 'fast', statsTokens: '' };
+    const base = { ...defaultSettings(4), eval: { texts: ['a b c', 'd e f'], collapse_factor: 10 } };
+    const d = { ...draftOf(base, 4), 'method.layer': '4', 'method.v_num_grad_steps': '2.5', 'method.v_lr': 'fast', 'stats.max_tokens': '' };
     const { errors, settings } = parseDraft(d, 4, base);
-    expect(errors.layer).toMatch(/between 0 and 3/);
-    expect(errors.steps).toMatch(/whole number/);
-    expect(errors.lr).toMatch(/not a number/);
-    expect(errors.statsTokens).toBe('required');
-    expect(settings.plan.texts).toEqual(['a b c', 'd e f']);
+    expect(errors['method.layer']).toMatch(/between 0 and 3/);
+    expect(errors['method.v_num_grad_steps']).toMatch(/whole number/);
+    expect(errors['method.v_lr']).toMatch(/not a number/);
+    expect(errors['stats.max_tokens']).toBe('required');
+    expect(settings.eval.texts).toEqual(['a b c', 'd e f']);
+  });
+  it('switching method keeps the shared knobs and takes the new method’s own defaults', () => {
+    const d = { ...draftOf(defaultSettings(48), 48), 'method.v_num_grad_steps': '7' };
+    const memit = switchMethod(d, 'memit', 48);
+    expect(memit['method.v_num_grad_steps']).toBe('7');
+    expect(memit['method.clamp_norm_factor']).toBe('0.75');
+    expect(memit['method.layers']).toBe('13,14,15,16,17');
+    const { settings, errors } = parseDraft(memit, 48, defaultSettings(48));
+    expect(errors).toEqual({});
+    expect(settings.method).toMatchObject({ name: 'memit', layers: [13, 14, 15, 16, 17], mom2_update_weight: 20000 });
+    expect(settings.method).not.toHaveProperty('layer');
   });
 });
 
