@@ -213,7 +213,8 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       return;
     }
     if (!exp.edits.length) return;
-    await replay(exp, `Replay ${exp.edits.length} edit${exp.edits.length === 1 ? '' : 's'}`);
+    // The whole experiment, with the page's defaults for what it leaves out (the Lab takes settings whole).
+    await replay(experimentWithSettings(exp, settings), `Replay ${exp.edits.length} edit${exp.edits.length === 1 ? '' : 's'}`);
   }
 
   async function replay(exp: Experiment, title: string): Promise<boolean> {

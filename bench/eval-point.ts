@@ -18,7 +18,7 @@ import { parseTaskList, taskById } from '../models/eval/tasks.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { dirModelFiles } from '../models/gpt2/load-node.ts';
 import { Lab } from '../models/lab.ts';
-import type { EvalPlan } from '../models/lab-types.ts';
+import type { ExperimentSettings } from '../models/experiment.ts';
 import { seededSample } from '../models/util/random.ts';
 
 function flag(name: string, fallback: string): string {
@@ -61,9 +61,10 @@ for (const [id, n] of Object.entries(tasks)) {
   taskSizes[id] = { items: items.length, tokens: items.reduce<number>((a, it) => a + textTokens(it), 0) };
 }
 
-const warm: EvalPlan = { texts: ['A short sentence to compile the pipelines.'], tasks: Object.fromEntries(Object.keys(tasks).map((id) => [id, 1])), seed };
+const settings = (e: ExperimentSettings['eval']): ExperimentSettings => ({ method: { name: 'rome' }, mode: 'sequential', eval: e });
+const warm = settings({ texts: ['A short sentence to compile the pipelines.'], tasks: Object.fromEntries(Object.keys(tasks).map((id) => [id, 1])), seed });
 const tw = performance.now();
-await lab.setPlan(warm);
+await lab.configure(warm);
 console.error(`warm-up point: ${((performance.now() - tw) / 1000).toFixed(1)} s`);
 
 interface PointTiming {
@@ -71,7 +72,7 @@ interface PointTiming {
   parts: Record<string, number>;
 }
 const timings: PointTiming[] = [];
-const plan: EvalPlan = { texts, tasks, seed };
+const plan = settings({ texts, tasks, seed });
 for (let p = 0; p < points; p++) {
   const parts: Record<string, number> = {};
   let last = performance.now();
@@ -85,7 +86,7 @@ for (let p = 0; p < points; p++) {
     console.error(`  point ${p + 1}: ${order[k - 1]} ${parts[order[k - 1]!]!.toFixed(1)} s`);
   };
   // The first point is the baseline of the plan (it reads and tokenises the data); later ones are plain evaluations.
-  const point = p === 0 ? await lab.setPlan(plan, { onPartial }) : await lab.evaluate({ onPartial });
+  const point = p === 0 ? (await lab.configure(plan, { onPartial })).baseline : await lab.evaluate({ onPartial });
   timings.push({ total: (performance.now() - start) / 1000, parts });
   console.error(`point ${p + 1}: ${timings.at(-1)!.total.toFixed(1)} s, ME-PPL ${point.me_ppl.toPrecision(5)}, tasks ${JSON.stringify(point.tasks)}`);
 }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { cholesky, solve } from '../models/editing/cholesky.ts';
 import { keyCovariance } from '../models/editing/covariance.ts';
-import { WeightHistory } from '../models/editing/history.ts';
+import { cProjWeight, WeightHistory } from '../models/editing/history.ts';
 import { keysAt } from '../models/editing/keys.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { keyContexts } from '../models/editing/rome.ts';
@@ -52,7 +52,7 @@ const [, tSolve] = await t(() => solve(factor, kStar));
 const [v, tV] = await t(() => computeVStar(model, tok, request, templates, hp));
 const u = Float32Array.from(kStar, (x) => x / Math.hypot(...kStar));
 const history = new WeightHistory(model);
-const [, tUpdate] = await t(() => history.apply({ layer: hp.layer, u, right: Float32Array.from(v.vStar) }));
+const [, tUpdate] = await t(() => history.apply([{ param: cProjWeight(hp.layer), u, right: Float32Array.from(v.vStar) }]));
 
 const edit = tKeys + tSolve + tV + tUpdate;
 const row = (name: string, s: number) => `| ${name} | ${s.toFixed(3)} | ${((100 * s) / edit).toFixed(1)}% |`;

@@ -7,6 +7,7 @@
 // Non-finite numbers (a collapsed model's ME-PPL) are written as the strings
 // "NaN", "Infinity", "-Infinity" inside metrics and diagnostics, and read back as numbers.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import type { WeightDelta } from '../models/editing/history.ts';
 import type { EditRequest, Experiment } from '../models/experiment.ts';
 import type { EditStep, EvalPoint } from '../models/lab-types.ts';
 import { CliError } from './args.ts';
@@ -41,8 +42,19 @@ export interface StepLine extends Omit<EditStep, 'metrics'> {
   index: number;
   case_id: number | null;
   metrics: LoggedPoint;
-  /** Sequential mode: the exact rank-one update, so a resume re-applies it without recomputing. */
-  delta?: { layer: number; u: number[]; right: number[] };
+  /** Sequential mode: the edit's exact weight deltas, so a resume re-applies them without recomputing. */
+  deltas?: LoggedDelta[];
+}
+
+/** A WeightDelta as JSON (f32 values as numbers: JSON round-trips them exactly). */
+export type LoggedDelta = { param: string; u: number[]; right: number[] } | { param: string; values: number[] };
+
+export function loggedDelta(d: WeightDelta): LoggedDelta {
+  return 'values' in d ? { param: d.param, values: Array.from(d.values) } : { param: d.param, u: Array.from(d.u), right: Array.from(d.right) };
+}
+
+export function deltaOf(d: LoggedDelta): WeightDelta {
+  return 'values' in d ? { param: d.param, values: Float32Array.from(d.values) } : { param: d.param, u: Float32Array.from(d.u), right: Float32Array.from(d.right) };
 }
 
 export interface FailedLine {

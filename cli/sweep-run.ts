@@ -9,20 +9,20 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COUNTERFACT_PATHS } from '../models/data/datasets.ts';
 import { counterFactEdit, parseCounterFact, type CounterFactRecord } from '../models/data/counterfact.ts';
-import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../models/defaults.ts';
+import { DEFAULT_COLLAPSE_FACTOR } from '../models/defaults.ts';
 import { correlationReport, type TaskCorrelation } from '../models/eval/correlation.ts';
 import { counterFactCase, type LocalityCache } from '../models/eval/edit-metrics.ts';
 import type { Experiment } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import type { ModelFiles } from '../models/gpt2/load.ts';
-import { DEFAULT_STATS, Lab, LabError, type LabEnv, type LabProgress } from '../models/lab.ts';
+import { Lab, LabError, type LabEnv, type LabProgress } from '../models/lab.ts';
 import type { EditStep } from '../models/lab-types.ts';
 import { CliError } from './args.ts';
 import { resolveModel } from './model-source.ts';
 import { nodeLabEnv } from './node-env.ts';
 import { curvesSvg, type CurvePoint } from './sweep-svg.ts';
 import { summaryCsv } from './sweep-csv.ts';
-import { encodeLine, LogWriter, loggedPoint, readLog, type BaselineLine, type FailedLine, type StepLine, type SweepEdit, type SweepHeader } from './sweep-log.ts';
+import { deltaOf, encodeLine, LogWriter, loggedDelta, loggedPoint, readLog, type BaselineLine, type FailedLine, type StepLine, type SweepEdit, type SweepHeader } from './sweep-log.ts';
 
 export const DEFAULT_SWEEP_CASES = 10;
 
@@ -75,7 +75,7 @@ async function sweepEdits(exp: Experiment, cases: number | undefined, env: LabEn
 }
 
 function stepOf(l: StepLine): EditStep {
-  const { type: _t, index: _i, case_id: _c, delta: _d, metrics, ...rest } = l;
+  const { type: _t, index: _i, case_id: _c, deltas: _d, metrics, ...rest } = l;
   const { per_text_ppl: _p, ...point } = metrics;
   return { ...rest, metrics: point };
 }
@@ -141,11 +141,8 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     const onProgress = (k: number) => (p: LabProgress) =>
       cfg.progress?.(`[${k}/${edits.length}] ${p.stage}${p.detail ? ` ${p.detail}` : ''}${p.fraction !== null ? ` ${Math.round(100 * p.fraction)}%` : ''}`);
     await lab.loadModel(cfg.model ?? resolveModel(exp.model), { signal: cfg.signal, onProgress: onProgress(0) });
-    lab.setMode(mode);
-    lab.setMethod(exp.method);
-    lab.setStats(exp.stats ?? DEFAULT_STATS);
     const collapseFactor = exp.eval?.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR;
-    const base = await lab.setPlan({ texts: exp.eval?.texts ?? DEFAULT_EVAL_SET, tasks, collapseFactor, seed }, { signal: cfg.signal, onProgress: onProgress(0) });
+    const { baseline: base } = await lab.configure({ ...exp, mode, eval: { ...exp.eval, tasks, seed } }, { signal: cfg.signal, onProgress: onProgress(0) });
     if (!baseline) {
       baseline = { type: 'baseline', metrics: loggedPoint(base) };
       writer.append(baseline);
@@ -164,7 +161,7 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     await lab.restoreSteps(
       steps
         .filter((l): l is StepLine => l.type === 'step')
-        .map((l) => ({ step: stepOf(l), delta: l.delta ? { layer: l.delta.layer, u: Float32Array.from(l.delta.u), right: Float32Array.from(l.delta.right) } : null })),
+        .map((l) => ({ step: stepOf(l), deltas: l.deltas ? l.deltas.map(deltaOf) : null })),
     );
     const writeReports = () => writeSweepReports(files, header, baseline!, steps, cfg.name, collapseFactor);
     if (steps.length) writeReports();
@@ -182,14 +179,14 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
           onProgress: onProgress(i + 1),
           probe: rec ? { case: counterFactCase(rec), locality: caches[i] ?? null } : undefined,
         });
-        const d = mode === 'sequential' ? lab.appliedDelta(lab.stepList.length - 1) : null;
+        const d = mode === 'sequential' ? lab.appliedDeltas(lab.stepList.length - 1) : null;
         line = {
           type: 'step',
           index: i,
           case_id: e.case_id,
           ...step,
           metrics: loggedPoint(step.metrics),
-          ...(d ? { delta: { layer: d.layer, u: Array.from(d.u), right: Array.from(d.right) } } : {}),
+          ...(d ? { deltas: d.map(loggedDelta) } : {}),
         };
       } catch (err) {
         // A refused edit (non-finite update) is a result, not a crash: record it and go on.

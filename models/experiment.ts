@@ -60,6 +60,9 @@ export interface Experiment {
   eval?: EvalSpec;
 }
 
+/** An Experiment's settings: everything but its model and its edits (what Lab.configure takes). */
+export type ExperimentSettings = Pick<Experiment, 'method' | 'mode' | 'stats' | 'eval'>;
+
 export class ExperimentError extends Error {
   constructor(message: string) {
     super(message);

@@ -34,16 +34,17 @@ export interface LoadProgressInfo {
   detail?: string;
 }
 
-/** What to measure after each edit. */
-export interface EvalPlan {
-  /** Dataset id ('me-ppl-50', 'me-ppl-1k', 'me-ppl-10k') or literal texts. */
-  texts: string | string[];
-  /** Task id → subsample size (e.g. { lambada: 50 }). */
-  tasks?: Record<string, number>;
-  /** Collapse when ME-PPL > factor × baseline ME-PPL, or any NaN/Inf. Default 10. */
-  collapseFactor?: number;
-  /** Seed of each task's fixed subsample (default 0). */
-  seed?: number;
+/** What Lab.configure did: the baseline under the new settings, and what the change made it (re)compute. */
+export interface ConfigureResult {
+  baseline: EvalPoint;
+  recomputed: {
+    /** Key statistics the method needs are not cached for this source (computed now with `prepare`, else before the next edit). */
+    statistics: boolean;
+    /** Context templates for this seed are not cached (likewise). */
+    templates: boolean;
+    /** The evaluation plan changed (or had no baseline): the baseline was scored again. */
+    baseline: boolean;
+  };
 }
 
 export interface EvalPoint {

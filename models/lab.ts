@@ -12,23 +12,25 @@ import { parseJsonlTexts, STATS_CORPORA, TEXT_DATASETS } from './data/datasets.t
 import { parseTextsJson } from './data/texts.ts';
 import { choleskyAsync, NotPositiveDefiniteError, type CholeskyFactor } from './editing/cholesky.ts';
 import { keyCovariance, type KeyStats } from './editing/covariance.ts';
-import { WeightHistory, type WeightDelta } from './editing/history.ts';
-import { keysAt } from './editing/keys.ts';
-import { computeRomeUpdate, keyContexts, leftVector, type RomeUpdate } from './editing/rome.ts';
-import { defaultRomeLayer, romeHparams } from './editing/rome-hparams.ts';
+import { WeightHistory, type EditDeltas } from './editing/history.ts';
+import { editMethod, IMPLEMENTED_METHODS, MethodUnavailableError } from './editing/methods/registry.ts';
+import { EditRefusedError, type EditMethod, type MethodContext, type MethodResources } from './editing/methods/types.ts';
+import { keyContexts } from './editing/rome.ts';
+import { defaultRomeLayer } from './settings-table.ts';
+import { sameSettings } from './util/same-settings.ts';
 import type { StatsStore } from './editing/stats-cache.ts';
 import { loadRomeCovariance } from './editing/npz.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import { targetIdsOf } from './editing/v-star.ts';
-import type { EditRequest, Experiment, MethodSpec, StatsSpec } from './experiment.ts';
+import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
 import type { GpuContext } from './gpu/context.ts';
 import { generate } from './gpt2/generate.ts';
 import { gpt2ParameterCount } from './gpt2/presets.ts';
 import { loadGpt2, type LoadProgress, type ModelFiles } from './gpt2/load.ts';
 import type { Gpt2Model } from './gpt2/model.ts';
 import { scoreSequences } from './gpt2/score.ts';
-import type { EditStep, EvalPlan, EvalPoint, FactPreview, ModelSummary } from './lab-types.ts';
+import type { ConfigureResult, EditStep, EvalPoint, FactPreview, ModelSummary } from './lab-types.ts';
 import type { Gpt2Tokenizer } from './tokenizer/gpt2-tokenizer.ts';
 
 /** What differs between hosts: where files come from and where statistics are cached. */
@@ -66,8 +68,22 @@ export class LabError extends Error {
 
 /** The statistics default: WikiText-2, a bounded number of tokens (ROME uses 100k Wikipedia samples; a browser cannot). */
 export const DEFAULT_STATS: StatsSpec = { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS };
-const DEFAULT_METHOD: MethodSpec = { name: 'rome' };
 const PREVIEW_TOKENS = 8;
+
+/** The Lab's settings: an Experiment's, with the statistics and evaluation defaults filled in. */
+interface Settings {
+  method: MethodSpec;
+  mode: 'sequential' | 'single';
+  stats: StatsSpec;
+  eval: EvalSpec & { texts: string | string[]; collapse_factor: number };
+}
+
+const DEFAULT_SETTINGS: Settings = {
+  method: { name: 'rome' },
+  mode: 'sequential',
+  stats: DEFAULT_STATS,
+  eval: { texts: DEFAULT_EVAL_SET, collapse_factor: DEFAULT_COLLAPSE_FACTOR },
+};
 
 interface Applied {
   request: EditRequest;
@@ -79,16 +95,14 @@ export class Lab {
   private modelName = '';
   private history: WeightHistory | null = null;
   private tok: Gpt2Tokenizer | null = null;
-  private plan: EvalPlan = { texts: DEFAULT_EVAL_SET };
+  private settings: Settings = DEFAULT_SETTINGS;
   private planIds: number[][] | null = null;
   private planTasks: PlannedTask[] | null = null;
   private baselinePoint: EvalPoint | null = null;
-  private method: MethodSpec = DEFAULT_METHOD;
-  private stats: StatsSpec = DEFAULT_STATS;
-  private mode: 'sequential' | 'single' = 'sequential';
   private steps: EditStep[] = [];
   private applied: Applied[] = [];
   private readonly factors = new Map<string, Promise<CholeskyFactor>>();
+  private readonly derivedCache = new Map<string, Promise<unknown>>();
   private readonly templates = new Map<number, string[]>();
   private dump = false;
 
@@ -111,6 +125,7 @@ export class Lab {
     this.steps = [];
     this.applied = [];
     this.factors.clear();
+    this.derivedCache.clear();
     this.templates.clear();
     this.baselinePoint = null;
     return this.summary();
@@ -135,21 +150,58 @@ export class Lab {
       parameterCount: gpt2ParameterCount(c),
       bytes: m.weights.bytes,
       defaultLayer: defaultRomeLayer(c.nLayer),
-      methods: ['rome', 'c-rome'],
+      methods: [...IMPLEMENTED_METHODS],
     };
   }
 
   // ---- Settings ----
 
-  setMethod(method: MethodSpec): void {
-    romeHparams(this.requireModel().config.nLayer, method); // validates the layer
-    if (method.name !== 'rome' && method.name !== 'c-rome') throw new LabError(`method "${method.name}" is not available yet (ROME and C-ROME are)`);
-    this.method = { ...method };
-  }
-
-  setMode(mode: 'sequential' | 'single'): void {
-    if (this.steps.length) throw new LabError('reset the edits before switching between sequential and single mode');
-    this.mode = mode;
+  /**
+   * Take an Experiment's settings (method, mode, statistics, evaluation; its
+   * model and edits are not read here), keep what is unchanged, drop what the
+   * change invalidates, and return the baseline under them. Refuses, changing
+   * nothing, an unknown or unimplemented method, a layer the model lacks, and
+   * a mode switch while edits are applied. With `prepare`, the statistics and
+   * templates the method needs are computed now instead of at the first edit.
+   */
+  async configure(exp: ExperimentSettings, opts: OpOptions & { prepare?: boolean } = {}): Promise<ConfigureResult> {
+    const { config } = this.requireModel();
+    // A plain copy (undefined fields dropped, as in an Experiment's JSON), the defaults under what it leaves out.
+    const given = JSON.parse(JSON.stringify({ method: exp.method, mode: exp.mode, stats: exp.stats, eval: exp.eval })) as ExperimentSettings;
+    const next: Settings = {
+      method: given.method,
+      mode: given.mode,
+      stats: given.stats ?? structuredClone(DEFAULT_STATS),
+      eval: { ...structuredClone(DEFAULT_SETTINGS.eval), ...given.eval },
+    };
+    const method = this.methodOf(next.method);
+    const spec = this.resolved(method, next.method, config.nLayer);
+    if (next.mode !== this.settings.mode && this.steps.length) throw new LabError('reset the edits before switching between sequential and single mode');
+    const cur = this.settings;
+    const needs = method.needs(spec);
+    const statsChanged = !sameSettings(cur.stats, next.stats);
+    const evalChanged = !sameSettings(cur.eval, next.eval) || !this.baselinePoint;
+    this.settings = next;
+    if (statsChanged) {
+      this.factors.clear();
+      this.derivedCache.clear();
+    }
+    const recomputed = {
+      statistics: needs.statsLayers.some((l) => !this.factors.has(this.factorKey(l))),
+      templates: needs.templates && !this.templates.has(spec.template_seed ?? 0),
+      baseline: evalChanged,
+    };
+    if (evalChanged) {
+      this.planIds = null;
+      this.planTasks = null;
+      this.baselinePoint = null;
+    }
+    if (opts.prepare) {
+      const res = this.resources(spec, opts);
+      for (const l of needs.statsLayers) await res.keyFactor(l);
+      if (needs.templates) await res.templates();
+    }
+    return { baseline: await this.baseline(opts), recomputed };
   }
 
   /** Keep each edit's k*, u, v* and right vector in its EditStep (the CLI's --dump). */
@@ -157,17 +209,22 @@ export class Lab {
     this.dump = on;
   }
 
-  setStats(stats: StatsSpec): void {
-    this.stats = stats;
-    this.factors.clear();
+  private methodOf(spec: MethodSpec): EditMethod {
+    try {
+      return editMethod(spec.name);
+    } catch (e) {
+      if (e instanceof MethodUnavailableError) throw new LabError(e.message);
+      throw e;
+    }
   }
 
-  async setPlan(plan: EvalPlan, opts: OpOptions = {}): Promise<EvalPoint> {
-    this.plan = plan;
-    this.planIds = null;
-    this.planTasks = null;
-    this.baselinePoint = null;
-    return this.baseline(opts);
+  /** The spec with its defaults for this model; a bad layer becomes a LabError. */
+  private resolved(method: EditMethod, spec: MethodSpec, nLayer: number): MethodSpec {
+    try {
+      return method.resolve(spec, nLayer);
+    } catch (e) {
+      throw new LabError(e instanceof Error ? e.message : String(e));
+    }
   }
 
   // ---- Evaluation ----
@@ -198,7 +255,7 @@ export class Lab {
       ids,
       tasks,
       baselineMePpl: base?.me_ppl ?? null,
-      collapseFactor: this.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR,
+      collapseFactor: this.settings.eval.collapse_factor,
       probe: opts.probe,
       signal: opts.signal,
       onProgress: (fraction, detail) => opts.onProgress?.({ stage: 'evaluate', fraction, detail }),
@@ -210,13 +267,13 @@ export class Lab {
   private async evalTasks(signal?: AbortSignal): Promise<PlannedTask[]> {
     if (this.planTasks) return this.planTasks;
     const out: PlannedTask[] = [];
-    for (const [id, size] of Object.entries(this.plan.tasks ?? {})) {
+    for (const [id, size] of Object.entries(this.settings.eval.tasks ?? {})) {
       const def = taskById(id);
       if (!def) throw new LabError(`unknown task "${id}" (known: ${TASK_IDS.join(', ')})`);
       if (!Number.isInteger(size) || size < 0) throw new LabError(`task ${id}: subsample size must be a whole number, got ${size}`);
       if (size === 0) continue;
       const all = await def.load(this.env.readAsset, signal);
-      out.push({ id, def, items: seededSample(all.length, size, this.plan.seed ?? 0).map((i) => all[i]) });
+      out.push({ id, def, items: seededSample(all.length, size, this.settings.eval.seed ?? 0).map((i) => all[i]) });
     }
     this.planTasks = out;
     return out;
@@ -226,13 +283,14 @@ export class Lab {
     if (this.planIds) return this.planIds;
     const tok = this.requireTok();
     let texts: string[];
-    if (typeof this.plan.texts === 'string') {
-      const ds = TEXT_DATASETS[this.plan.texts];
-      if (!ds) throw new LabError(`unknown evaluation dataset "${this.plan.texts}" (known: ${Object.keys(TEXT_DATASETS).join(', ')})`);
+    const planned = this.settings.eval.texts;
+    if (typeof planned === 'string') {
+      const ds = TEXT_DATASETS[planned];
+      if (!ds) throw new LabError(`unknown evaluation dataset "${planned}" (known: ${Object.keys(TEXT_DATASETS).join(', ')})`);
       const parsed = parseTextsJson(await this.env.readAsset(ds.path, signal), ds.path);
       if (parsed.kind !== 'texts') throw new LabError(`${ds.path} holds ids, not texts`);
       texts = parsed.texts;
-    } else texts = this.plan.texts;
+    } else texts = planned;
     this.planIds = texts.map((t) => tok.encode(t));
     return this.planIds;
   }
@@ -242,26 +300,13 @@ export class Lab {
   async previewFact(request: EditRequest, opts: OpOptions = {}): Promise<FactPreview> {
     const model = this.requireModel();
     const tok = this.requireTok();
-    const hp = romeHparams(model.config.nLayer, this.method);
     const [ctx0] = keyContexts(tok, request, ['{}']);
     const promptIds = ctx0!.ids;
     const probs = await this.targetProbs(promptIds, request);
     const next = await generate(model, [promptIds], { maxNewTokens: 1, signal: opts.signal });
     const top = next[0]![0]!;
-    let denominator: number | null = null;
-    const factor = this.factors.get(this.factorKey(hp.layer));
-    if (factor && hp.mom2_adjustment) {
-      // The collapse predictor of "The Fall of ROME": k_u · C⁻¹k* / ‖C⁻¹k*‖ with k* over the cached templates.
-      const templates = this.method.context_templates ?? this.templates.get(this.method.template_seed ?? 0) ?? ['{}'];
-      const contexts = keyContexts(tok, request, templates);
-      const acts = await keysAt(model, hp.layer, contexts.map((c) => ({ ids: c.ids, index: c.index })));
-      const kStar = new Float64Array(acts.keys[0]!.length);
-      for (const k of acts.keys) for (let i = 0; i < kStar.length; i++) kStar[i]! += k[i]! / acts.keys.length;
-      const { u } = leftVector(kStar, await factor);
-      const ku = this.method.name === 'c-rome' ? kStar : acts.keys[0]!;
-      denominator = 0;
-      for (let i = 0; i < u.length; i++) denominator += ku[i]! * u[i]!;
-    }
+    const method = this.methodOf(this.settings.method);
+    const denominator = method.preview ? await method.preview(this.methodContext(method, this.settings.method, opts), request) : null;
     return {
       promptText: tok.decode(promptIds),
       subjectLastIndex: ctx0!.index,
@@ -295,66 +340,96 @@ export class Lab {
   // ---- Editing ----
 
   async applyEdit(request: EditRequest, opts: OpOptions = {}): Promise<EditStep> {
-    const step = await this.runEdit(request, this.method, this.steps.length, opts);
+    const step = await this.runEdit(request, this.settings.method, this.steps.length, opts);
     this.steps.push(step);
     return step;
   }
 
-  private async runEdit(request: EditRequest, method: MethodSpec, index: number, opts: OpOptions): Promise<EditStep> {
+  private async runEdit(request: EditRequest, methodSpec: MethodSpec, index: number, opts: OpOptions): Promise<EditStep> {
     const t0 = performance.now();
-    const model = this.requireModel();
     const tok = this.requireTok();
     const history = this.requireHistory();
-    const hp = romeHparams(model.config.nLayer, method);
-    const variant = method.name === 'c-rome' ? 'c-rome' : 'rome';
+    const method = this.methodOf(methodSpec);
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
-    const factor = hp.mom2_adjustment ? await this.keyFactor(hp.layer, opts) : null;
-    const templates = method.context_templates ?? (await this.contextTemplates(method.template_seed ?? 0, opts));
     const promptIds = keyContexts(tok, request, ['{}'])[0]!.ids;
     const before = await this.outcome(promptIds, request, opts.signal);
 
-    opts.onProgress?.({ stage: 'edit', fraction: 0, detail: 'v* optimisation' });
-    const up: RomeUpdate = await computeRomeUpdate(model, tok, request, templates, hp, factor, variant, {
-      signal: opts.signal,
-      onStep: (it) => opts.onProgress?.({ stage: 'edit', fraction: (it + 1) / hp.v_num_grad_steps, detail: `v* step ${it + 1}` }),
-    });
-    const u = Float32Array.from(up.u);
-    const right = Float32Array.from(up.right);
-    if (!u.every(Number.isFinite) || !right.every(Number.isFinite)) {
-      // Nothing was written: the history stays as it was.
-      throw new LabError(`the update is not finite (denominator ${up.denominator.toPrecision(3)}): edit refused, weights unchanged`);
-    }
-    await history.apply({ layer: hp.layer, u, right });
+    const edits = history.edits.length;
+    await history.apply([]); // this edit's deltas, applied by the method as it goes or at the end
     try {
+      const ctx = this.methodContext(method, methodSpec, opts);
+      let result;
+      try {
+        result = await method.compute(ctx, [request]);
+      } catch (e) {
+        if (e instanceof EditRefusedError) throw new LabError(e.message);
+        throw e;
+      }
+      await ctx.apply(result.deltas);
       const after = await this.outcome(promptIds, request, opts.signal);
       const metrics = await this.score(base, opts);
       return {
         edit: index,
         request,
-        method,
-        diagnostics: {
-          denominator: up.denominator,
-          delta_norm: Math.hypot(...up.v.delta),
-          update_norm: up.updateNorm,
-          subject_at_start: up.subjectAtStart,
-          v_loss: up.v.losses,
-          target_nll_before: -Math.log(before.targetProb),
-          target_nll_after: -Math.log(after.targetProb),
-        },
+        method: methodSpec,
+        diagnostics: { ...result.diagnostics, target_nll_before: -Math.log(before.targetProb), target_nll_after: -Math.log(after.targetProb) },
         metrics,
         before,
         after,
         elapsedMs: performance.now() - t0,
-        ...(this.dump ? { dump: { k_star: Array.from(up.kStar), u: Array.from(up.u), v_star: Array.from(up.v.vStar), right: Array.from(up.right) } } : {}),
+        ...(this.dump && result.dump ? { dump: result.dump } : {}),
       };
     } catch (e) {
-      // A cancelled or failed evaluation must not leave a half-recorded edit on the weights.
-      history.truncate(history.deltas.length - 1);
+      // A refused, cancelled or failed edit must not leave any of its deltas on the weights.
+      history.truncate(edits);
       throw e;
     } finally {
-      if (this.mode === 'single' && history.deltas.length > this.applied.length) history.truncate(this.applied.length);
-      else if (this.mode === 'sequential' && history.deltas.length > this.applied.length) this.applied.push({ request, method });
+      if (this.settings.mode === 'single' && history.edits.length > this.applied.length) history.truncate(this.applied.length);
+      else if (this.settings.mode === 'sequential' && history.edits.length > this.applied.length) this.applied.push({ request, method: methodSpec });
     }
+  }
+
+  /** What a method computes with: the model, the resolved knobs, the prepared statistics and templates, progress. */
+  private methodContext(method: EditMethod, spec: MethodSpec, opts: OpOptions): MethodContext {
+    const model = this.requireModel();
+    const resolved = this.resolved(method, spec, model.config.nLayer);
+    const history = this.requireHistory();
+    return {
+      model,
+      tok: this.requireTok(),
+      spec: resolved,
+      resources: this.resources(resolved, opts),
+      signal: opts.signal,
+      onProgress: (fraction, detail) => opts.onProgress?.({ stage: 'edit', fraction, detail }),
+      async apply(deltas: EditDeltas) {
+        for (const d of deltas) {
+          const finite = 'values' in d ? d.values.every(Number.isFinite) : d.u.every(Number.isFinite) && d.right.every(Number.isFinite);
+          if (!finite) throw new LabError(`the update of ${d.param} is not finite: edit refused, weights unchanged`);
+        }
+        await history.extend(deltas);
+      },
+    };
+  }
+
+  private resources(spec: MethodSpec, opts: OpOptions): MethodResources {
+    const seed = spec.template_seed ?? 0;
+    return {
+      keyStats: (layer) => this.keyStats(layer, opts),
+      keyFactor: (layer) => this.keyFactor(layer, opts),
+      keyFactorIfReady: async (layer) => (await this.factors.get(this.factorKey(layer))?.catch(() => null)) ?? null,
+      derived: <T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>) => {
+        const key = `${name}|${this.factorKey(layer)}`;
+        let p = this.derivedCache.get(key) as Promise<T> | undefined;
+        if (!p) {
+          p = this.keyStats(layer, opts).then(build);
+          p.catch(() => this.derivedCache.delete(key));
+          this.derivedCache.set(key, p);
+        }
+        return p;
+      },
+      templates: () => this.contextTemplates(seed, opts),
+      templatesIfReady: () => this.templates.get(seed) ?? null,
+    };
   }
 
   private async outcome(promptIds: number[], request: EditRequest, signal?: AbortSignal): Promise<{ targetProb: number; generation: string }> {
@@ -366,7 +441,7 @@ export class Lab {
   /** Undo edit `index`. Sequential: later edits are recomputed on the new state (as a replay would); the last edit undoes exactly. */
   async undo(index: number, opts: OpOptions = {}): Promise<EditStep[]> {
     if (!Number.isInteger(index) || index < 0 || index >= this.steps.length) throw new LabError(`there is no edit ${index} to undo`);
-    if (this.mode === 'single') {
+    if (this.settings.mode === 'single') {
       this.steps.splice(index, 1);
       this.steps.forEach((s, i) => (s.edit = i));
       return this.steps;
@@ -396,26 +471,19 @@ export class Lab {
   // ---- Experiments ----
 
   experiment(): Experiment {
-    return {
-      version: 1,
-      model: this.modelName,
-      method: this.method,
-      stats: this.stats,
-      mode: this.mode,
-      edits: this.steps.map((s) => s.request),
-      eval: { texts: this.plan.texts, ...(this.plan.tasks ? { tasks: this.plan.tasks } : {}), collapse_factor: this.plan.collapseFactor ?? DEFAULT_COLLAPSE_FACTOR },
-    };
+    const { method, stats, mode, eval: ev } = structuredClone(this.settings);
+    return { version: 1, model: this.modelName, method, stats, mode, edits: this.steps.map((s) => s.request), eval: ev };
+  }
+
+  /** The baseline if it has been computed under the current settings, else null (never computes). */
+  currentBaseline(): EvalPoint | null {
+    return this.baselinePoint;
   }
 
   /** Apply an Experiment's settings and edits to the loaded model, from its original weights. */
   async replay(exp: Experiment, opts: OpOptions = {}): Promise<EditStep[]> {
     this.reset();
-    this.mode = exp.mode;
-    this.setMethod(exp.method);
-    this.setStats(exp.stats ?? DEFAULT_STATS);
-    if (exp.eval?.texts !== undefined || exp.eval?.collapse_factor !== undefined || exp.eval?.tasks !== undefined) {
-      await this.setPlan({ ...this.plan, texts: exp.eval.texts ?? this.plan.texts, tasks: exp.eval.tasks ?? this.plan.tasks, collapseFactor: exp.eval.collapse_factor }, opts);
-    }
+    await this.configure(exp, opts);
     for (const [k, e] of exp.edits.entries()) {
       opts.onProgress?.({ stage: 'replay', fraction: k / exp.edits.length, detail: `edit ${k + 1} of ${exp.edits.length}` });
       await this.applyEdit(e, opts);
@@ -435,27 +503,28 @@ export class Lab {
     );
   }
 
-  /** The exact weight update of sequential edit `index` (a copy), or null when none is applied (single mode). */
-  appliedDelta(index: number): WeightDelta | null {
-    const d = this.requireHistory().deltas[index];
-    return d ? { layer: d.layer, u: d.u.slice(), right: d.right.slice() } : null;
+  /** The exact weight deltas of sequential edit `index` (copies), or null when none is applied (single mode). */
+  appliedDeltas(index: number): EditDeltas | null {
+    const edit = this.requireHistory().edits[index];
+    return edit ? edit.map((d) => ('values' in d ? { param: d.param, values: d.values.slice() } : { param: d.param, u: d.u.slice(), right: d.right.slice() })) : null;
   }
 
   /**
    * Continue a recorded run without recomputing it: append recorded steps, and
-   * in sequential mode re-apply each one's exact update (from appliedDelta),
+   * in sequential mode re-apply each one's exact deltas (from appliedDeltas),
    * which gives bit for bit the weights the run had.
    */
-  async restoreSteps(entries: readonly { step: EditStep; delta?: WeightDelta | null }[]): Promise<void> {
-    const { config } = this.requireModel();
+  async restoreSteps(entries: readonly { step: EditStep; deltas?: EditDeltas | null }[]): Promise<void> {
     const history = this.requireHistory();
-    for (const { step, delta } of entries) {
-      if (this.mode === 'sequential') {
-        if (!delta) throw new LabError(`edit ${step.edit}: a sequential step needs its weight update to be restored`);
-        if (delta.u.length !== config.nInner || delta.right.length !== config.nEmbd || !(delta.layer >= 0 && delta.layer < config.nLayer)) {
-          throw new LabError(`edit ${step.edit}: its update (layer ${delta.layer}, ${delta.u.length}×${delta.right.length}) does not fit this model`);
+    for (const { step, deltas } of entries) {
+      if (this.settings.mode === 'sequential') {
+        if (!deltas) throw new LabError(`edit ${step.edit}: a sequential step needs its weight update to be restored`);
+        try {
+          await history.apply(deltas);
+        } catch (e) {
+          history.truncate(this.applied.length);
+          throw new LabError(`edit ${step.edit}: its update does not fit this model (${e instanceof Error ? e.message : e})`);
         }
-        await history.apply(delta);
         this.applied.push({ request: step.request, method: step.method });
       }
       this.steps.push({ ...step, edit: this.steps.length });
@@ -465,7 +534,7 @@ export class Lab {
   // ---- Key statistics ----
 
   private factorKey(layer: number): string {
-    return `${layer}|${JSON.stringify(this.stats)}`;
+    return `${layer}|${JSON.stringify(this.settings.stats)}`;
   }
 
   /** C for a layer from the original weights, its Cholesky factor cached per layer and statistics source. */
@@ -493,7 +562,7 @@ export class Lab {
   }
 
   private async keyStats(layer: number, opts: OpOptions): Promise<KeyStats> {
-    const spec = this.stats;
+    const spec = this.settings.stats;
     if ('npz' in spec) {
       // ROME's published statistics: C = mom2 / count, for the layer the file was made for.
       if (!this.env.openBytes) throw new LabError('this host cannot open .npz statistics files');

@@ -21,9 +21,7 @@ const texts = seq.forward_texts.map((t: { text: string }) => t.text);
 async function newLab(store = new MemoryStatsStore(), weights = 'model.safetensors') {
   const lab = new Lab(await nodeGpuContext(), nodeLabEnv({ statsStore: store }));
   await lab.loadModel(dirModelFiles('public/models/tiny-gpt2', weights));
-  lab.setMethod(method);
-  lab.setStats(stats);
-  await lab.setPlan({ texts });
+  await lab.configure({ method, mode: 'sequential', stats, eval: { texts } });
   return lab;
 }
 
@@ -69,15 +67,17 @@ describe('edit history', () => {
     const base = await lab.baseline();
     await lab.applyEdit(requests[0]!);
     const w1 = Float32Array.from(await edited(lab));
-    const again = await lab.setPlan({ texts }); // recomputes the baseline with the edit applied
-    expect(again.me_ppl).toBe(base.me_ppl);
+    // A new evaluation plan recomputes the baseline with the edit applied.
+    const again = await lab.configure({ method, mode: 'sequential', stats, eval: { texts, collapse_factor: 11 } });
+    expect(again.recomputed).toEqual({ statistics: false, templates: false, baseline: true });
+    expect(again.baseline.me_ppl).toBe(base.me_ppl);
     expect(same(await edited(lab), w1)).toBe(true);
   });
 
   it('single mode scores each edit on the original model and leaves it unedited', async () => {
     const lab = await newLab();
     const w0 = Float32Array.from(await edited(lab));
-    lab.setMode('single');
+    await lab.configure({ method, mode: 'single', stats, eval: { texts } });
     const a = await lab.applyEdit(requests[0]!);
     const b = await lab.applyEdit(requests[1]!);
     expect(same(await edited(lab), w0)).toBe(true);
@@ -86,6 +86,20 @@ describe('edit history', () => {
     expect(b.metrics.me_ppl).toBe(alone.metrics.me_ppl);
     expect(a.edit).toBe(0);
     expect(b.edit).toBe(1);
+  });
+
+  it('configure says what it recomputes and refuses, changing nothing, what it cannot do', async () => {
+    const lab = await newLab();
+    const settings = { method: { ...method, context_templates: undefined }, mode: 'sequential' as const, stats, eval: { texts } };
+    expect((await lab.configure(settings)).recomputed).toEqual({ statistics: true, templates: true, baseline: false });
+    const prepared = await lab.configure(settings, { prepare: true });
+    expect((await lab.configure(settings)).recomputed).toEqual({ statistics: false, templates: false, baseline: false });
+    expect((await lab.configure({ ...settings, stats: { ids: stats.ids.slice(0, 11) } })).recomputed.statistics).toBe(true);
+    await expect(lab.configure({ ...settings, method: { name: 'memit' } })).rejects.toThrow(/MEMIT \("memit"\) is not implemented yet; available: ROME, C-ROME/);
+    await expect(lab.configure({ ...settings, method: { name: 'rome', layer: 4 } })).rejects.toThrow(/method.layer must be between 0 and 3 \(the model has 4 layers\)/);
+    expect(lab.experiment().stats).toEqual({ ids: stats.ids.slice(0, 11) });
+    expect(lab.experiment().method.name).toBe('rome');
+    expect(prepared.baseline).toBe(await lab.baseline());
   });
 
   it('F16 weights: reset returns exactly the original scores', async () => {

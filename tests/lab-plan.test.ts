@@ -7,11 +7,12 @@ import { TASKS } from '../models/eval/tasks.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { dirModelFiles } from '../models/gpt2/load-node.ts';
 import { Lab } from '../models/lab.ts';
-import type { EvalPlan, EvalPoint } from '../models/lab-types.ts';
+import type { ExperimentSettings } from '../models/experiment.ts';
+import type { EvalPoint } from '../models/lab-types.ts';
 import { seededSample } from '../models/util/random.ts';
 
 const env = nodeLabEnv({ statsStore: null });
-const plan: EvalPlan = { texts: ['The cat sat on the mat.', 'Paris is the capital of France.'], tasks: { lambada: 1, piqa: 1 }, seed: 3 };
+const plan: ExperimentSettings = { method: { name: 'rome' }, mode: 'sequential', eval: { texts: ['The cat sat on the mat.', 'Paris is the capital of France.'], tasks: { lambada: 1, piqa: 1 }, seed: 3 } };
 let lab: Lab;
 
 beforeAll(async () => {
@@ -22,7 +23,7 @@ beforeAll(async () => {
 describe('live evaluation plan', () => {
   it('streams ME-PPL, then each task, on fixed seeded subsamples; the baseline the same way', async () => {
     const partial: EvalPoint[] = [];
-    const base = await lab.setPlan(plan, { onPartial: (p) => partial.push(p) });
+    const { baseline: base } = await lab.configure(plan, { onPartial: (p) => partial.push(p) });
     expect(partial.map((p) => p.pending)).toEqual([['lambada', 'piqa'], ['piqa'], []]);
     expect(partial.map((p) => Object.keys(p.tasks))).toEqual([[], ['lambada'], ['lambada', 'piqa']]);
     expect(partial.every((p) => p.me_ppl === base.me_ppl)).toBe(true);
@@ -59,7 +60,7 @@ describe('live evaluation plan', () => {
   });
 
   it('rejects unknown tasks by name', async () => {
-    await expect(lab.setPlan({ texts: ['x y z'], tasks: { boolq: 5 } })).rejects.toThrow(/unknown task "boolq"/);
-    await lab.setPlan({ texts: ['x y z'] });
+    await expect(lab.configure({ ...plan, eval: { texts: ['x y z'], tasks: { boolq: 5 } } })).rejects.toThrow(/unknown task "boolq"/);
+    await lab.configure({ ...plan, eval: { texts: ['x y z'] } });
   });
 });

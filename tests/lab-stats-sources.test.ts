@@ -30,14 +30,13 @@ describe('statistics sources', () => {
     writeFileSync(file, npz);
     const lab = new Lab(await nodeGpuContext(), nodeLabEnv({ statsStore: new MemoryStatsStore() }));
     await lab.loadModel(dirModelFiles('public/models/tiny-gpt2'));
-    lab.setMethod({ name: 'rome', layer: 1, v_num_grad_steps: 1, context_templates: templates });
-    lab.setStats({ npz: file });
-    await lab.setPlan({ texts: ['A short text to score.'] });
+    const settings = { method: { name: 'rome' as const, layer: 1, v_num_grad_steps: 1, context_templates: templates }, mode: 'sequential' as const, eval: { texts: ['A short text to score.'] } };
+    await lab.configure({ ...settings, stats: { npz: file } });
     const step = await lab.applyEdit(rome.request);
     // The denominator k_u·u depends on C through u only (v* is not involved).
     expect(Math.abs(step.diagnostics.denominator / rome.variants.rome.denominator - 1)).toBeLessThan(1e-4);
 
-    lab.setStats({ npz: join(file, '..', 'missing.npz') });
+    await lab.configure({ ...settings, stats: { npz: join(file, '..', 'missing.npz') } });
     await expect(lab.applyEdit(rome.request)).rejects.toThrow(/missing\.npz/);
     expect(lab.stepList).toHaveLength(1);
   });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cholesky } from '../models/editing/cholesky.ts';
-import { WeightHistory } from '../models/editing/history.ts';
+import { cProjWeight, WeightHistory } from '../models/editing/history.ts';
 import { computeRomeUpdate, type RomeVariant } from '../models/editing/rome.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
@@ -48,7 +48,7 @@ describe('ROME on WebGPU matches rome.json', () => {
       expect(rel(up.updateNorm, want.delta_matrix_fro)).toBeLessThan(1e-4);
 
       const history = new WeightHistory(model);
-      await history.apply({ layer: hp.layer, u: Float32Array.from(up.u), right: Float32Array.from(up.right) });
+      await history.apply([{ param: cProjWeight(hp.layer), u: Float32Array.from(up.u), right: Float32Array.from(up.right) }]);
       const w = await model.ctx.downloadF32(model.weights.blocks[hp.layer]!.mlpProj.w);
       expect(relL2(w, want.updated_c_proj_weight.flat())).toBeLessThan(1e-4);
 

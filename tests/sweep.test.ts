@@ -93,7 +93,8 @@ describe('lab sweep', () => {
     expectSameRun(got[3], want[3]);
     const [s0, s1] = [want[2] as StepLine, want[3] as StepLine];
     expect([s0.case_id, s1.case_id]).toEqual([20952, 3648]);
-    expect(s1.delta!.u).toHaveLength(256);
+    expect(s1.deltas![0]).toMatchObject({ param: 'h.1.mlp.c_proj.weight' });
+    expect((s1.deltas![0] as { u: number[] }).u).toHaveLength(256);
     expect(s1.metrics.edit).toMatchObject({ efficacy: expect.any(Number), locality: expect.any(Number) });
     expect(s1.metrics.tasks).toHaveProperty('lambada');
 

@@ -1,21 +1,21 @@
 // The object the worker exposes over comlink. It owns the GPU device (acquired
 // lazily, re-acquired after a loss, the page told when it goes away) and one
-// models/lab.ts Lab on it, so the worker and the CLI can never disagree. Long
-// operations run one at a time through an OpRunner (cancellable, progress
-// thinned); every failure reaches the page as a LabErrorInfo.
-import { DEFAULT_EVAL_SET, DEFAULT_STATS_CORPUS, DEFAULT_STATS_TOKENS } from '../models/defaults.ts';
+// models/lab.ts Lab on it, so the worker and the CLI can never disagree. It
+// keeps no settings of its own: Lab.configure holds them and decides what a
+// change recomputes. Long operations run one at a time through an OpRunner
+// (cancellable, progress thinned); every failure reaches the page as a
+// LabErrorInfo.
 import { acquireGpu } from '../models/gpu/device.ts';
 import { GpuContext } from '../models/gpu/context.ts';
 import type { GpuError } from '../models/gpu/errors.ts';
 import type { EditRequest, Experiment } from '../models/experiment.ts';
-import { Lab, type LabEnv, type LabProgress, type OpOptions } from '../models/lab.ts';
+import { Lab, type LabEnv, type LabProgress } from '../models/lab.ts';
 import type { EditStep, EvalPoint, FactPreview, ModelLocation } from '../models/lab-types.ts';
 import { browserLabEnv } from './browser-lab-env.ts';
 import { labErrorInfo, toLabErrorInfo } from './errors.ts';
 import { runAddKernelCheck } from './kernel-check.ts';
 import { modelFilesFor } from './model-files.ts';
 import { OpRunner } from './op-runner.ts';
-import { sameSettings } from './settings-compare.ts';
 import type {
   LabApi,
   LabEvent,
@@ -38,8 +38,6 @@ export class LabService implements LabApi {
   private env: LabEnv | null = null;
   /** The Lab holding the loaded model; null before a load and after a device loss. */
   private lab: Lab | null = null;
-  private settings: LabSettings | null = null;
-  private baselinePoint: EvalPoint | null = null;
 
   async probe(): Promise<ProbeResult> {
     try {
@@ -85,10 +83,8 @@ export class LabService implements LabApi {
         // it, and a failed load leaves the previous model in place.
         const lab = new Lab(ctx, this.env);
         const summary = await lab.loadModel(await modelFilesFor(location), opts);
-        const baseline = await applySettings(lab, null, settings, opts);
+        const { baseline } = await lab.configure(settings, opts);
         this.lab = lab;
-        this.settings = structuredClone(settings);
-        this.baselinePoint = baseline;
         return { summary, baseline };
       },
       loadStage,
@@ -96,12 +92,7 @@ export class LabService implements LabApi {
   }
 
   setSettings(settings: LabSettings, onProgress?: ProgressCallback): Promise<EvalPoint> {
-    return this.runner.run('change the settings', onProgress, async (opts) => {
-      const lab = this.requireLab();
-      this.baselinePoint = await applySettings(lab, this.settings, settings, opts);
-      this.settings = structuredClone(settings);
-      return this.baselinePoint;
-    });
+    return this.runner.run('change the settings', onProgress, async (opts) => (await this.requireLab().configure(settings, opts)).baseline);
   }
 
   previewFact(request: EditRequest): Promise<FactPreview> {
@@ -127,13 +118,7 @@ export class LabService implements LabApi {
       if (experiment.model !== loaded) {
         throw labErrorInfo('invalid-request', `The experiment is for the model “${experiment.model}” but “${loaded}” is loaded.`);
       }
-      try {
-        return [...(await lab.replay(experiment, opts))];
-      } finally {
-        // Replay sets the Lab's settings from the experiment, even when it stops half-way.
-        this.settings = settingsOf(experiment, this.settings);
-        this.baselinePoint = await lab.baseline().catch(() => this.baselinePoint);
-      }
+      return [...(await lab.replay(experiment, opts))];
     });
   }
 
@@ -144,7 +129,7 @@ export class LabService implements LabApi {
   async snapshot(): Promise<LabSnapshotInfo> {
     const lab = this.lab;
     if (!lab) return { model: null, baseline: null, steps: [], experiment: null };
-    return { model: lab.summary(), baseline: this.baselinePoint, steps: [...lab.stepList], experiment: lab.experiment() };
+    return { model: lab.summary(), baseline: lab.currentBaseline(), steps: [...lab.stepList], experiment: lab.experiment() };
   }
 
   async experiment(): Promise<Experiment | null> {
@@ -184,7 +169,6 @@ export class LabService implements LabApi {
       this.context = null;
       // The model lived on that device: the page rebuilds it (reload + replay).
       this.lab = null;
-      this.baselinePoint = null;
       this.runner.cancel();
     }
     this.emit({ type: 'device-lost', error: toLabErrorInfo(error) });
@@ -194,26 +178,6 @@ export class LabService implements LabApi {
     if (this.listener) void Promise.resolve(this.listener(event)).catch(() => {});
     else this.pending.push(event);
   }
-}
-
-/** Send `next` to the Lab, touching only what changed; returns the baseline under the new plan. */
-async function applySettings(lab: Lab, current: LabSettings | null, next: LabSettings, opts: OpOptions): Promise<EvalPoint> {
-  if (current && current.mode !== next.mode && lab.stepList.length) {
-    throw labErrorInfo('invalid-request', 'Reset the edits before switching between sequential and single mode.');
-  }
-  lab.setMethod(next.method); // validates (layer, method name) before anything changes
-  if (!current || current.mode !== next.mode) lab.setMode(next.mode);
-  if (!current || !sameSettings(current.stats, next.stats)) lab.setStats(next.stats);
-  if (!current || !sameSettings(current.eval, next.eval)) return lab.setPlan(planOf(next.eval), opts);
-  return lab.baseline(opts);
-}
-
-function settingsOf(exp: Experiment, previous: LabSettings | null): LabSettings {
-  return { method: exp.method, mode: exp.mode, stats: exp.stats ?? previous?.stats ?? { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS }, eval: { texts: DEFAULT_EVAL_SET, ...previous?.eval, ...exp.eval } };
-}
-
-function planOf(e: LabSettings['eval']) {
-  return { texts: e.texts ?? DEFAULT_EVAL_SET, ...(e.tasks ? { tasks: e.tasks } : {}), ...(e.collapse_factor !== undefined ? { collapseFactor: e.collapse_factor } : {}), ...(e.seed !== undefined ? { seed: e.seed } : {}) };
 }
 
 /** Loading reports its phase (download, cache, upload, compile) as the stage the page shows. */

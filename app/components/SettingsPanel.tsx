@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { sameSettings } from '../../workers/settings-compare.ts';
+import { sameSettings } from '../../models/util/same-settings.ts';
 import type { MethodName } from '../../models/method-names.ts';
 import { defaultSettings, draftOf, parseDraft, switchMethod, visibleRows, type SettingsDraft } from '../settings.ts';
 import { useLabSession } from '../store-lab.ts';
@@ -49,7 +49,7 @@ export function SettingsPanel() {
         .filter((r) => r.type === 'bool')
         .map((r) => (
           <label className="check" key={r.key}>
-            <input type="checkbox" checked={draft[r.key] === 'true'} onChange={(e) => field(r.key)(String(e.target.checked))} data-testid={`setting-${r.flag}`} /> {r.label} ({r.help})
+            <input type="checkbox" checked={draft[r.key] === 'true'} onChange={(e) => field(r.key)(String(e.target.checked))} data-testid={`setting-${r.flag}`} /> {r.label}: {r.help}
           </label>
         ))}
       {dirty && edits > 0 && (
