@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COUNTERFACT_PATHS } from '../models/data/datasets.ts';
 import { counterFactEdit, parseCounterFact } from '../models/data/counterfact.ts';
-import type { EditRequest, MethodName, StatsSpec } from '../models/experiment.ts';
+import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../models/defaults.ts';
+import type { EditRequest, ExperimentSettings, MethodName, StatsSpec } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { DEFAULT_STATS, Lab } from '../models/lab.ts';
 import { CliError, stringFlag, type ParsedArgs } from './args.ts';
@@ -70,25 +71,22 @@ export async function mineCommand(args: ParsedArgs): Promise<void> {
   const statsFlag = stringFlag(args, 'stats');
   const shipped = layer !== undefined && join(dir, 'stats', `layer${layer}_mom2.npz`);
   const stats: StatsSpec = statsFlag ? { npz: statsFlag } : shipped && existsSync(shipped) ? { npz: shipped } : DEFAULT_STATS;
-  const method = (name: MethodName) => lab.setMethod({ name, ...(layer !== undefined ? { layer } : {}) });
-  method('rome');
-  lab.setMode('single');
-  lab.setStats(stats);
-  const base = await lab.setPlan({ texts: 'me-ppl-50', tasks: {}, collapseFactor: 10, seed: 0 }, { onProgress: (p) => progressLine(`baseline ${p.stage}`) });
+  // Single mode: every edit is scored on the unedited model. Preparing the
+  // statistics and templates now lets the preview report the denominator.
+  const settings = (name: MethodName): ExperimentSettings => ({
+    method: { name, ...(layer !== undefined ? { layer } : {}) },
+    mode: 'single',
+    stats,
+    eval: { texts: DEFAULT_EVAL_SET, tasks: {}, collapse_factor: DEFAULT_COLLAPSE_FACTOR, seed: 0 },
+  });
+  const { baseline: base } = await lab.configure(settings('rome'), { prepare: true, onProgress: (p) => progressLine(`baseline, statistics and templates: ${p.stage}`) });
   const tok = await env.tokenizer();
 
   // Screen: which facts the model knows, and ROME's two predictors.
   const records = parseCounterFact(await env.readAsset(COUNTERFACT_PATHS['counterfact-500']!), 'counterfact_500.json').slice(0, nCandidates);
   const screened: { rec: (typeof records)[number]; req: EditRequest; atStart: boolean; denominator: number | null }[] = [];
-  let statsReady = false;
   for (const [i, rec] of records.entries()) {
     const req = counterFactEdit(rec);
-    if (!statsReady) {
-      // The denominator needs the key statistics and templates: one edit computes them.
-      await lab.applyEdit(req, { onProgress: (p) => progressLine(`preparing statistics and templates: ${p.stage}`) });
-      lab.reset();
-      statsReady = true;
-    }
     const p = await lab.previewFact(req);
     progressLine(`screening ${i + 1}/${records.length}`);
     const trueFirst = tok.decode([tok.encode(' ' + rec.requested_rewrite.target_true.str)[0]!]);
@@ -100,7 +98,7 @@ export async function mineCommand(args: ParsedArgs): Promise<void> {
   const chosen = screened.slice(0, nCases);
 
   const runAll = async (name: MethodName) => {
-    method(name);
+    await lab.configure(settings(name), { prepare: true });
     const out: { me: number; collapsed: boolean }[] = [];
     for (const [i, c] of chosen.entries()) {
       try {
@@ -137,11 +135,11 @@ export async function mineCommand(args: ParsedArgs): Promise<void> {
   const result: MineResult = {
     version: 1,
     model: dir,
-    layer: lab.experiment().method.layer ?? -1,
+    layer: layer ?? summary.defaultLayer,
     stats,
     baseline_me_ppl: b,
-    collapse_factor: 10,
-    eval: 'me-ppl-50',
+    collapse_factor: DEFAULT_COLLAPSE_FACTOR,
+    eval: DEFAULT_EVAL_SET,
     screened: records.length,
     known: screened.length,
     cases,
