@@ -15,14 +15,13 @@ import { keyCovariance, type KeyStats } from './editing/covariance.ts';
 import { WeightHistory, type EditDeltas } from './editing/history.ts';
 import { editMethod, IMPLEMENTED_METHODS, MethodUnavailableError } from './editing/methods/registry.ts';
 import { EditRefusedError, type EditMethod, type MethodContext, type MethodResources } from './editing/methods/types.ts';
-import { keyContexts } from './editing/rome.ts';
+import { prepareRequest, type PreparedRequest } from './editing/prepared.ts';
 import { defaultRomeLayer } from './settings-table.ts';
 import { sameSettings } from './util/same-settings.ts';
 import type { StatsStore } from './editing/stats-cache.ts';
 import { loadRomeCovariance } from './editing/npz.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
-import { targetIdsOf } from './editing/v-star.ts';
 import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
 import type { GpuContext } from './gpu/context.ts';
 import { generate } from './gpt2/generate.ts';
@@ -300,17 +299,16 @@ export class Lab {
   async previewFact(request: EditRequest, opts: OpOptions = {}): Promise<FactPreview> {
     const model = this.requireModel();
     const tok = this.requireTok();
-    const [ctx0] = keyContexts(tok, request, ['{}']);
-    const promptIds = ctx0!.ids;
-    const probs = await this.targetProbs(promptIds, request);
-    const next = await generate(model, [promptIds], { maxNewTokens: 1, signal: opts.signal });
+    const p = this.prepare(request);
+    const probs = await this.targetProbs(p);
+    const next = await generate(model, [p.prompt.ids], { maxNewTokens: 1, signal: opts.signal });
     const top = next[0]![0]!;
     const method = this.methodOf(this.settings.method);
-    const denominator = method.preview ? await method.preview(this.methodContext(method, this.settings.method, opts), request) : null;
+    const denominator = method.preview ? await method.preview(this.methodContext(method, this.settings.method, opts), p) : null;
     return {
-      promptText: tok.decode(promptIds),
-      subjectLastIndex: ctx0!.index,
-      subjectAtStart: ctx0!.index === 0,
+      promptText: tok.decode(p.prompt.ids),
+      subjectLastIndex: p.prompt.index,
+      subjectAtStart: p.prompt.index === 0,
       topPrediction: { token: tok.decode([top]), prob: probs.top },
       targetNewProb: probs.targetNew,
       targetTrueProb: probs.targetTrue,
@@ -318,12 +316,21 @@ export class Lab {
     };
   }
 
+  /** The request tokenised once; a malformed one (template, empty target) becomes a LabError. */
+  private prepare(request: EditRequest): PreparedRequest {
+    try {
+      return prepareRequest(this.requireTok(), request);
+    } catch (e) {
+      throw new LabError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
   /** P(target | prompt) as exp(−mean NLL) over the target's tokens (teacher forced). */
-  private async targetProbs(promptIds: number[], request: EditRequest): Promise<{ targetNew: number; targetTrue: number | null; top: number }> {
-    const tok = this.requireTok();
+  private async targetProbs(p: PreparedRequest): Promise<{ targetNew: number; targetTrue: number | null; top: number }> {
     const model = this.requireModel();
-    const tNew = targetIdsOf(tok, request.target_new);
-    const tTrue = request.target_true ? targetIdsOf(tok, request.target_true) : null;
+    const promptIds = p.prompt.ids;
+    const tNew = p.targetNewIds;
+    const tTrue = p.targetTrueIds;
     const seqs = [[...promptIds, ...tNew], ...(tTrue ? [[...promptIds, ...tTrue]] : [])];
     const scores = await scoreSequences(model, seqs);
     const meanNll = (s: Float64Array, n: number) => Array.from(s.slice(promptIds.length - 1, promptIds.length - 1 + n)).reduce((a, b) => a + b, 0) / n;
@@ -347,12 +354,11 @@ export class Lab {
 
   private async runEdit(request: EditRequest, methodSpec: MethodSpec, index: number, opts: OpOptions): Promise<EditStep> {
     const t0 = performance.now();
-    const tok = this.requireTok();
     const history = this.requireHistory();
     const method = this.methodOf(methodSpec);
+    const prepared = this.prepare(request);
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
-    const promptIds = keyContexts(tok, request, ['{}'])[0]!.ids;
-    const before = await this.outcome(promptIds, request, opts.signal);
+    const before = await this.outcome(prepared, opts.signal);
 
     const edits = history.edits.length;
     await history.apply([]); // this edit's deltas, applied by the method as it goes or at the end
@@ -360,13 +366,13 @@ export class Lab {
       const ctx = this.methodContext(method, methodSpec, opts);
       let result;
       try {
-        result = await method.compute(ctx, [request]);
+        result = await method.compute(ctx, [prepared]);
       } catch (e) {
         if (e instanceof EditRefusedError) throw new LabError(e.message);
         throw e;
       }
       await ctx.apply(result.deltas);
-      const after = await this.outcome(promptIds, request, opts.signal);
+      const after = await this.outcome(prepared, opts.signal);
       const metrics = await this.score(base, opts);
       return {
         edit: index,
@@ -432,9 +438,9 @@ export class Lab {
     };
   }
 
-  private async outcome(promptIds: number[], request: EditRequest, signal?: AbortSignal): Promise<{ targetProb: number; generation: string }> {
-    const probs = await this.targetProbs(promptIds, request);
-    const [gen] = await generate(this.requireModel(), [promptIds], { maxNewTokens: PREVIEW_TOKENS, signal });
+  private async outcome(p: PreparedRequest, signal?: AbortSignal): Promise<{ targetProb: number; generation: string }> {
+    const probs = await this.targetProbs(p);
+    const [gen] = await generate(this.requireModel(), [p.prompt.ids], { maxNewTokens: PREVIEW_TOKENS, signal });
     return { targetProb: probs.targetNew, generation: this.requireTok().decode(gen!) };
   }
 

@@ -128,6 +128,8 @@ export class WeightHistory {
   private async workingWeight(name: string): Promise<GpuTensor> {
     const { ctx } = this.model;
     const w = this.weight(name);
+    // Only these can be swapped for an f32 working copy (replaceTensor); the rule is the same for f32 models.
+    if (!EDITABLE.test(name)) throw new Error(`editing ${name} is not supported (only the blocks' linear layers)`);
     if (!this.originals.has(name)) {
       const data = (await ctx.download(w)) as Float32Array | Uint16Array;
       this.originals.set(name, { data, dtype: w.dtype === 'f16' ? 'f16' : 'f32' });
@@ -146,10 +148,12 @@ function checkShape(w: GpuTensor, d: WeightDelta): void {
   if (!ok) throw new Error(`a delta for ${d.param} does not fit its shape [${w.shape.join(', ')}]`);
 }
 
+/** The tensors an edit may change: the blocks' linear layers, weights and biases. */
+const EDITABLE = /^h\.(\d+)\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.(weight|bias)$/;
+
 /** Swap a block tensor everywhere the model refers to it (its name and its place in the block). */
 function replaceTensor(model: Gpt2Model, name: string, t: GpuTensor): void {
-  const m = /^h\.(\d+)\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.(weight|bias)$/.exec(name);
-  if (!m) throw new Error(`editing ${name} is not supported (only the blocks' linear layers)`);
+  const m = EDITABLE.exec(name)!;
   const block = model.weights.blocks[Number(m[1])]!;
   const linear = { 'attn.c_attn': block.attn, 'attn.c_proj': block.attnProj, 'mlp.c_fc': block.fc, 'mlp.c_proj': block.mlpProj }[m[2]!]!;
   if (m[3] === 'weight') linear.w = t;

@@ -7,16 +7,12 @@ import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import { solve, type CholeskyFactor } from './cholesky.ts';
 import { keysAt } from './keys.ts';
 import type { RomeHparams } from './rome-hparams.ts';
-import { fill, subjectLastIndex, wrap } from './subject-index.ts';
+import { keyContext, type KeyContext } from './prepared.ts';
 import { computeVStar, type VRequest, type VStarResult } from './v-star.ts';
 
 export type RomeVariant = 'rome' | 'c-rome';
 
-export interface KeyContext {
-  template: string;
-  ids: number[];
-  index: number;
-}
+export type { KeyContext } from './prepared.ts';
 
 export interface RomeUpdate {
   variant: RomeVariant;
@@ -41,10 +37,7 @@ export interface RomeUpdate {
 
 /** The key texts of step 4: each context template wrapped around the prompt. */
 export function keyContexts(tok: Gpt2Tokenizer, req: VRequest, contextTemplates: readonly string[]): KeyContext[] {
-  return contextTemplates.map((c) => {
-    const template = wrap(c, req.prompt);
-    return { template, ids: tok.encode(fill(template, req.subject)), index: subjectLastIndex(tok, template, req.subject) };
-  });
+  return contextTemplates.map((c) => keyContext(tok, req, c));
 }
 
 /** Left vector u = C⁻¹k* / ‖C⁻¹k*‖, or k* / ‖k*‖ without mom2 adjustment. */

@@ -10,6 +10,7 @@ import { copyOf, releaseTape, type Gpt2Model, type Tape } from '../gpt2/model.ts
 import { vocabLoss, type LossRow } from '../gpt2/vocab-loss.ts';
 import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { RomeHparams } from './rome-hparams.ts';
+import { targetIdsOf } from './prepared.ts';
 import { fill, subjectLastIndex, wrap } from './subject-index.ts';
 
 export interface VRequest {
@@ -48,11 +49,6 @@ export interface VStarResult {
   earlyStopped: boolean;
 }
 
-export function targetIdsOf(tok: Gpt2Tokenizer, targetNew: string): number[] {
-  const ids = tok.encode(targetNew.startsWith(' ') ? targetNew : ' ' + targetNew);
-  if (ids.length === 0) throw new Error('the new target is empty');
-  return ids;
-}
 
 /** The rewriting prompts (one per context template) and the KL prompt, tokenised with their lookup positions. */
 export function vPrompts(tok: Gpt2Tokenizer, req: VRequest, contextTemplates: readonly string[], targetIds: readonly number[], klPrompts: readonly string[]): VPrompt[] {

@@ -7,7 +7,7 @@ import { methodRows } from '../../settings-table.ts';
 import { cProjWeight } from '../history.ts';
 import { keysAt } from '../keys.ts';
 import { romeHparams } from '../rome-hparams.ts';
-import { computeRomeUpdate, keyContexts, leftVector, type RomeVariant } from '../rome.ts';
+import { computeRomeUpdate, leftVector, type RomeVariant } from '../rome.ts';
 import { resolveSpec } from './resolve.ts';
 import { EditRefusedError, type EditMethod } from './types.ts';
 
@@ -24,7 +24,7 @@ export function romeFamily(variant: RomeVariant): EditMethod {
 
     async compute(ctx, requests) {
       if (requests.length !== 1) throw new Error(`${variant} edits one fact at a time (got ${requests.length})`);
-      const request = requests[0]!;
+      const request = requests[0]!.request;
       const hp = romeHparams(ctx.model.config.nLayer, ctx.spec);
       const factor = hp.mom2_adjustment ? await ctx.resources.keyFactor(hp.layer) : null;
       const templates = ctx.spec.context_templates ?? (await ctx.resources.templates());
@@ -58,7 +58,7 @@ export function romeFamily(variant: RomeVariant): EditMethod {
       const factor = await ctx.resources.keyFactorIfReady(hp.layer);
       if (!factor) return null;
       const templates = ctx.spec.context_templates ?? ctx.resources.templatesIfReady() ?? ['{}'];
-      const contexts = keyContexts(ctx.tok, request, templates);
+      const contexts = request.contexts(templates);
       const acts = await keysAt(ctx.model, hp.layer, contexts.map((c) => ({ ids: c.ids, index: c.index })));
       const kStar = new Float64Array(acts.keys[0]!.length);
       for (const k of acts.keys) for (let i = 0; i < kStar.length; i++) kStar[i]! += k[i]! / acts.keys.length;

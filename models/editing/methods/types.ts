@@ -9,7 +9,8 @@ import type { CholeskyFactor } from '../cholesky.ts';
 import type { KeyStats } from '../covariance.ts';
 import type { EditDeltas } from '../history.ts';
 import type { Gpt2Model } from '../../gpt2/model.ts';
-import type { EditRequest, MethodName, MethodSpec } from '../../experiment.ts';
+import type { MethodName, MethodSpec } from '../../experiment.ts';
+import type { PreparedRequest } from '../prepared.ts';
 import type { EditDiagnostics } from '../../lab-types.ts';
 import type { SettingRow } from '../../settings-table.ts';
 import type { Gpt2Tokenizer } from '../../tokenizer/gpt2-tokenizer.ts';
@@ -77,9 +78,9 @@ export interface EditMethod {
   /** Requests per compute call (MEMIT's batch_size; 1 for ROME). */
   batchSize(spec: MethodSpec): number;
   /** Compute (and possibly apply, through ctx.apply) one edit of 1..batchSize requests. */
-  compute(ctx: MethodContext, requests: readonly EditRequest[]): Promise<MethodResult>;
+  compute(ctx: MethodContext, requests: readonly PreparedRequest[]): Promise<MethodResult>;
   /** The early-warning number of a fact before it is applied (ROME's denominator), when statistics are ready; null otherwise. */
-  preview?(ctx: MethodContext, request: EditRequest): Promise<number | null>;
+  preview?(ctx: MethodContext, request: PreparedRequest): Promise<number | null>;
 }
 
 /** The method computed an update it will not apply (e.g. not finite): the edit is refused, the weights stay as they were. */
