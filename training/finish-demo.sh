@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# After training: everything the demo model's folder ships besides its weights,
+# each measured with the project's own engine. Run by hand, never by CI:
+#   bash training/finish-demo.sh            (all steps)
+#   bash training/finish-demo.sh mine sweep (some steps)
+# Steps: stats facts trace eval mine sweep seq card (seq: SEQ_METHODS, SEQ_EDITS). Results land in training/results/
+# (the model card is written from them; nothing in it is typed by hand).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+M=public/models/demo-gpt2
+R=training/results
+PY=${PYTHON:-/usr/bin/python3}
+export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}
+LAB="npx tsx cli/main.ts"
+mkdir -p "$R"
+# The edit layer causal tracing picked (the trace step writes it).
+layer() { node -p "JSON.parse(require('fs').readFileSync('$R/trace/trace.json', 'utf8')).bestLayer"; }
+experiment() { # $1 method, $2 mode: an Experiment on the shipped statistics of the traced layer
+  local L; L=$(layer)
+  node -e "console.log(JSON.stringify({version: 1, model: '$M', method: {name: '$1', layer: $L}, stats: {npz: '$M/stats/layer${L}_mom2.npz'}, mode: '$2', eval: {texts: 'me-ppl-50', collapse_factor: 10}}, null, 1))"
+}
+steps=${*:-stats facts trace eval mine sweep card}
+for s in $steps; do
+  echo "== $s ($(date -u +%H:%M:%S))"
+  case $s in
+    stats) "$PY" training/stats_demo.py --model "$M" --data training/work --tokens 200000 ;;
+    facts) "$PY" training/public_facts.py training/work/facts.json "$M/facts.json" ;;
+    trace) $LAB trace --model "$M" --cases 40 --samples 5 --out "$R/trace" && cp "$R/trace/trace.svg" "$M/trace.svg" ;;
+    eval) npx tsx training/evaluate-demo.ts "$M" training/work/facts.json "$R/eval.json" 5 ;;
+    mine) $LAB mine --model "$M" --layer "$(layer)" --cases 20 --candidates 500 --out "$M" --json > "$R/mine.json" ;;
+    sweep) experiment rome single > "$R/rome-single.json" && $LAB sweep "$R/rome-single.json" --cases 50 --out "$R/single-50" ;;
+    seq) # sequential edits until collapse: the first CounterFact requests vs the mined hard cases
+      for method in ${SEQ_METHODS:-rome c-rome memit ft-l alphaedit mend}; do
+        experiment "$method" sequential > "$R/seq-$method.json"
+        $LAB sweep "$R/seq-$method.json" --cases "${SEQ_EDITS:-10}" --out "$R/seq-$method-normal" || echo "seq $method normal failed"
+        node -e "const e = JSON.parse(require('fs').readFileSync('$R/seq-$method.json', 'utf8')); e.edits = JSON.parse(require('fs').readFileSync('$M/hard_cases.json', 'utf8')).cases.map((c) => ({prompt: c.prompt, subject: c.subject, target_new: c.target_new, target_true: c.target_true})); console.log(JSON.stringify(e, null, 1))" > "$R/seq-$method-hard.json"
+        $LAB sweep "$R/seq-$method-hard.json" --cases "${SEQ_EDITS:-10}" --out "$R/seq-$method-hard" || echo "seq $method hard failed"
+      done ;;
+    card) cp training/work/train_log.jsonl "$R/train_log.jsonl"; npx tsx training/model-card.ts ;;
+    *) echo "unknown step $s"; exit 2 ;;
+  esac
+done
