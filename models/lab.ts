@@ -27,6 +27,7 @@ import type { GpuContext } from './gpu/context.ts';
 import { generate } from './gpt2/generate.ts';
 import { gpt2ParameterCount } from './gpt2/presets.ts';
 import { loadGpt2, type LoadProgress, type ModelFiles } from './gpt2/load.ts';
+import type { Gpt2Config } from './gpt2/config.ts';
 import type { Gpt2Model } from './gpt2/model.ts';
 import { scoreSequences } from './gpt2/score.ts';
 import type { ConfigureResult, EditStep, EvalPoint, FactPreview, ModelSummary } from './lab-types.ts';
@@ -148,7 +149,7 @@ export class Lab {
       dtype: m.weights.wte[0]!.table.dtype === 'f16' ? 'f16' : 'f32',
       parameterCount: gpt2ParameterCount(c),
       bytes: m.weights.bytes,
-      defaultLayer: defaultRomeLayer(c.nLayer),
+      defaultLayer: defaultRomeLayer(c.nLayer, c.editLayer),
       methods: [...IMPLEMENTED_METHODS],
     };
   }
@@ -174,7 +175,7 @@ export class Lab {
       eval: { ...structuredClone(DEFAULT_SETTINGS.eval), ...given.eval },
     };
     const method = this.methodOf(next.method);
-    const spec = this.resolved(method, next.method, config.nLayer);
+    const spec = this.resolved(method, next.method, config);
     if (next.mode !== this.settings.mode && this.steps.length) throw new LabError('reset the edits before switching between sequential and single mode');
     const cur = this.settings;
     const needs = method.needs(spec);
@@ -218,9 +219,9 @@ export class Lab {
   }
 
   /** The spec with its defaults for this model; a bad layer becomes a LabError. */
-  private resolved(method: EditMethod, spec: MethodSpec, nLayer: number): MethodSpec {
+  private resolved(method: EditMethod, spec: MethodSpec, config: Gpt2Config): MethodSpec {
     try {
-      return method.resolve(spec, nLayer);
+      return method.resolve(spec, config.nLayer, config.editLayer);
     } catch (e) {
       throw new LabError(e instanceof Error ? e.message : String(e));
     }
@@ -398,7 +399,7 @@ export class Lab {
   /** What a method computes with: the model, the resolved knobs, the prepared statistics and templates, progress. */
   private methodContext(method: EditMethod, spec: MethodSpec, opts: OpOptions): MethodContext {
     const model = this.requireModel();
-    const resolved = this.resolved(method, spec, model.config.nLayer);
+    const resolved = this.resolved(method, spec, model.config);
     const history = this.requireHistory();
     return {
       model,

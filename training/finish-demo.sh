@@ -25,7 +25,9 @@ for s in $steps; do
   case $s in
     stats) "$PY" training/stats_demo.py --model "$M" --data training/work --tokens 200000 ;;
     facts) "$PY" training/public_facts.py training/work/facts.json "$M/facts.json" ;;
-    trace) $LAB trace --model "$M" --cases 40 --samples 5 --out "$R/trace" && cp "$R/trace/trace.svg" "$M/trace.svg" ;;
+    trace) $LAB trace --model "$M" --cases 40 --samples 5 --out "$R/trace" && cp "$R/trace/trace.svg" "$M/trace.svg"
+      # the lab's default layer for this model (config.json "butterfly_lab.edit_layer")
+      node -e "const f = '$M/config.json', fs = require('fs'); const c = JSON.parse(fs.readFileSync(f, 'utf8')); c.butterfly_lab = { edit_layer: $(layer) }; fs.writeFileSync(f, JSON.stringify(c, null, 2) + '\n')" ;;
     eval) npx tsx training/evaluate-demo.ts "$M" training/work/facts.json "$R/eval.json" 5 ;;
     mine) $LAB mine --model "$M" --layer "$(layer)" --cases 20 --candidates 500 --out "$M" --json > "$R/mine.json" ;;
     sweep) experiment rome single > "$R/rome-single.json" && $LAB sweep "$R/rome-single.json" --cases 50 --out "$R/single-50" ;;

@@ -5,11 +5,11 @@
 import type { MethodName, MethodSpec } from '../../experiment.ts';
 import { methodRows, settingError } from '../../settings-table.ts';
 
-export function resolveSpec(name: MethodName, spec: MethodSpec, nLayer: number): MethodSpec {
+export function resolveSpec(name: MethodName, spec: MethodSpec, nLayer: number, editLayer?: number): MethodSpec {
   const out: Record<string, unknown> = { ...spec, name };
   for (const row of methodRows(name)) {
     const field = row.key.slice('method.'.length);
-    const value = out[field] ?? row.default({ method: name, nLayer });
+    const value = out[field] ?? row.default({ method: name, nLayer, editLayer });
     if (value === undefined) continue;
     const e = settingError(row, value, nLayer);
     if (e) throw new Error(`${row.key} ${e}${row.maxForModel ? ` (the model has ${nLayer} layers)` : ''}`);
