@@ -5,9 +5,10 @@
 import { GPT2_PRESETS, type Gpt2Preset } from '../models/gpt2/presets.ts';
 import type { ModelLocation } from '../models/lab-types.ts';
 
-export const DEMO_MODEL_URL = 'models/tiny-gpt2/';
+// The trained demo model (training/, MODEL_CARD.md); the random tiny-gpt2 beside it is a test fixture.
+export const DEMO_MODEL_URL = 'models/demo-gpt2/';
 /** The demo's name in experiments: its path in the repository, which the CLI opens as a folder. */
-export const DEMO_MODEL_ID = 'public/models/tiny-gpt2';
+export const DEMO_MODEL_ID = 'public/models/demo-gpt2';
 export const DEMO_LOCATION: ModelLocation = { kind: 'url', url: DEMO_MODEL_URL };
 
 export type ModelResolution =
@@ -39,7 +40,7 @@ export function locationLabel(location: ModelLocation): string {
     case 'hub':
       return GPT2_PRESETS.find((p) => p.hfRepo === location.id)?.label ?? location.id;
     case 'url':
-      return location.url === DEMO_MODEL_URL ? 'Demo model (tiny GPT-2, random weights)' : location.url;
+      return location.url === DEMO_MODEL_URL ? 'Demo model (6-layer GPT-2 trained on Wikipedia and 1,685 facts)' : location.url;
     case 'files':
       return location.files[0]?.webkitRelativePath.split('/')[0] || location.files.map((f) => f.name).join(', ');
   }

@@ -38,7 +38,7 @@ export function ModelPanel({ probe }: { probe: ProbeSuccess }) {
           <input type="radio" name="model-source" checked={source === 'demo'} onChange={() => setSource('demo')} data-testid="source-demo" />
           <span>
             <strong>Demo model (offline)</strong>
-            <span className="muted small"> tiny GPT-2, random weights, 4 layers, 13 MiB: for trying the lab; its perplexity is huge by design</span>
+            <span className="muted small"> a 6-layer GPT-2 trained here on Wikipedia and 1,685 facts, 15 MiB: it knows its facts, so edits show what they do (see its model card)</span>
           </span>
         </label>
         {GPT2_PRESETS.map((p) => (
