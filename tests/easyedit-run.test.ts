@@ -1,0 +1,120 @@
+// run.py (the script `lab export easyedit` writes) and `lab import`: Python
+// compiles it; its self-test passes; with the stub engine (no torch, no
+// EasyEdit) its Result lines read back through the import, sharded runs give
+// the same curve as one unsharded run, and the experiment round-trips.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildEasyEditExport, writeBundle } from '../cli/export-easyedit.ts';
+import { readExportExperiment } from '../cli/easyedit/method-fields.ts';
+import { importedCurve } from '../app/imported-curve.ts';
+import { mergeResults, resultJson, ResultsError, stringifyResult } from '../models/results.ts';
+
+const PYTHON = '/usr/bin/python3';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function python(dir: string, ...args: string[]) {
+  return spawnSync(PYTHON, ['-B', 'run.py', ...args], { cwd: dir, encoding: 'utf8' });
+}
+
+const SUBJECTS = ['Paris', 'Danielle Darrieux', 'Edwin of Northumbria', 'Toko Yasuda', 'Autonomous University of Madrid', 'Thomas Joannes Stieltjes', 'Anaal Nathrakh'];
+const experiment = (mode: 'single' | 'sequential') => ({
+  version: 1,
+  model: 'openai-community/gpt2-xl',
+  method: { name: 'rome', layer: 17 },
+  mode,
+  edits: SUBJECTS.map((subject, i) => ({ prompt: i === 0 ? '{} is the capital of' : 'The mother tongue of {} is', subject, target_new: `T${i}` })),
+  eval: { texts: ['The quick brown fox jumps over the lazy dog.', 'A sentence of some length to score here.', 'Short one.'], tasks: { piqa: 3 }, collapse_factor: 10 },
+});
+
+async function exported(mode: 'single' | 'sequential'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'easyedit-'));
+  dirs.push(dir);
+  writeBundle(dir, await buildEasyEditExport(experiment(mode)));
+  return dir;
+}
+
+const read = (dir: string, names: string[]) => names.map((n) => ({ name: n, text: readFileSync(join(dir, n), 'utf8') }));
+
+describe('run.py', () => {
+  it('compiles, and its self-test (writer, sharding, ME-PPL) passes', async () => {
+    const dir = await exported('single');
+    const c = spawnSync(PYTHON, ['-m', 'py_compile', join(dir, 'run.py')], { encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    const t = python(dir, '--self-test');
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stderr).toContain('self-test: ok');
+  });
+
+  it('sharded runs merge into the same Result and curve as one unsharded run', async () => {
+    const dir = await exported('single');
+    const whole = python(dir, '--engine', 'stub', '--out', 'whole.jsonl');
+    expect(whole.status, whole.stderr).toBe(0);
+    for (let i = 0; i < 3; i++) expect(python(dir, '--engine', 'stub', '--shard', `${i}/3`).status).toBe(0);
+    const shardFiles = readdirSync(dir).filter((f) => /^steps-\d-of-3\.jsonl$/.test(f)).sort();
+    expect(shardFiles).toEqual(['steps-0-of-3.jsonl', 'steps-1-of-3.jsonl', 'steps-2-of-3.jsonl']);
+    // Shards given in any order.
+    const a = mergeResults(read(dir, ['whole.jsonl']));
+    const b = mergeResults(read(dir, [...shardFiles].reverse()));
+    expect(b.steps).toEqual(a.steps);
+    expect(b.missing).toEqual([]);
+    expect(b.warnings).toEqual([]);
+    const ca = importedCurve(a, { id: 'a', label: 'a' });
+    const cb = importedCurve(b, { id: 'a', label: 'a' });
+    expect(cb.points).toEqual(ca.points);
+    expect(ca.points).toHaveLength(SUBJECTS.length + 1);
+    // The stub collapses exactly the edits whose subject's length is 4 mod 5 (single mode: each on the original model).
+    expect(ca.points.slice(1).map((p) => p.collapsed)).toEqual(SUBJECTS.map((s) => s.length % 5 === 4));
+    expect(ca.points.every((p) => Number.isFinite(p.me_ppl) && p.me_ppl > 0)).toBe(true);
+    expect(Object.keys(ca.points[1]!.tasks)).toEqual(['piqa']);
+    // One shard alone: the rest are reported missing and drawn as gaps.
+    const part = mergeResults(read(dir, ['steps-1-of-3.jsonl']));
+    expect(part.missing.length).toBeGreaterThan(0);
+    expect(part.warnings.join()).toMatch(/have no result yet/);
+    expect(importedCurve(part, { id: 'p', label: 'p' }).points.filter((p) => Number.isNaN(p.me_ppl))).toHaveLength(part.missing.length);
+  });
+
+  it('round-trips the experiment: export → run.py → import gives back what was exported, and the Result re-imports to itself', async () => {
+    const dir = await exported('sequential');
+    expect(python(dir, '--engine', 'stub').status).toBe(0);
+    const merged = mergeResults(read(dir, ['steps.jsonl']));
+    expect(merged.experiment).toEqual(readExportExperiment(experiment('sequential')));
+    expect(merged.mode).toBe('sequential');
+    expect(merged.steps.map((s) => s.index)).toEqual(SUBJECTS.map((_, i) => i));
+    const again = mergeResults([{ name: 'result.json', text: stringifyResult(resultJson(merged)) }]);
+    expect(again.steps).toEqual(merged.steps);
+    expect(again.experiment).toEqual(merged.experiment);
+    expect(importedCurve(again, { id: 'x', label: 'x' }).points).toEqual(importedCurve(merged, { id: 'x', label: 'x' }).points);
+  });
+
+  it('refuses to split a sequential chain over jobs', async () => {
+    const dir = await exported('sequential');
+    const r = python(dir, '--engine', 'stub', '--shard', '1/2');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/sequential chain cannot be split/);
+  });
+});
+
+describe('lab import merging', () => {
+  const line = (v: unknown) => JSON.stringify(v) + '\n';
+  const header = (model: string) => line({ type: 'sweep', version: 1, experiment: { version: 1, model, method: { name: 'rome' }, mode: 'single', edits: [] }, mode: 'single', edits: [{}, {}] });
+  const base = line({ type: 'baseline', metrics: { me_ppl: 50, ppl_corpus: 40, tasks: {} } });
+  const step = (index: number, me: number | string) => line({ type: 'step', index, metrics: { me_ppl: me, ppl_corpus: 1, tasks: {}, collapsed: false } });
+
+  it('says when files are not shards of one sweep, or disagree about a case', () => {
+    expect(() => mergeResults([{ name: 'a', text: header('gpt2') + base + step(0, 60) }, { name: 'b', text: header('gpt2-xl') + base + step(1, 70) }])).toThrow(/different experiments/);
+    expect(() => mergeResults([{ name: 'a', text: header('gpt2') + base + step(0, 60) }, { name: 'b', text: header('gpt2') + base + step(0, 61) }])).toThrow(/case 0 has two different results/);
+    expect(() => mergeResults([{ name: 'a', text: 'hello\n' }])).toThrow(ResultsError);
+    expect(() => mergeResults([{ name: 'a', text: step(0, 1) }])).toThrow(/no baseline/);
+  });
+
+  it('reads non-finite ME-PPL back as numbers and drops a torn last line', () => {
+    const r = mergeResults([{ name: 'a', text: header('gpt2') + base + step(0, 'Infinity') + '{"type":"st' }]);
+    expect(r.steps).toHaveLength(1);
+    expect(r.steps[0]!.metrics.me_ppl).toBe(Infinity);
+    expect(r.missing).toEqual([1]);
+  });
+});
