@@ -66,6 +66,7 @@ export function CollapseChart() {
                 <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED, fontSize: 11 }} />
               )}
               {series.map((s, i) => {
+                if (!s.points.length) return null; // no model yet: no empty live line in the legend
                 const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
                 return (
                   <Line
