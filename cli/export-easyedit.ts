@@ -121,6 +121,7 @@ export async function buildEasyEditExport(raw: unknown, opts: ExportOptions = {}
   }
 
   const mode = exp.mode;
+  if (hp.alg_name === 'AlphaEdit' && mode === 'single') warnings.push('mode "single" with AlphaEdit: run.py restores the weights after each edit, but EasyEdit\'s AlphaEdit keeps the keys of earlier edits (its cache_c) in module state, so later edits are projected against them');
   const shards = opts.shards ?? 1;
   if (mode === 'sequential' && shards > 1) warnings.push(`--shards ${shards}: the experiment is sequential, which cannot be split over jobs; the Slurm script runs it as one task (use mode "single" for a sharded sweep)`);
   const jobs = mode === 'sequential' ? 1 : shards;
