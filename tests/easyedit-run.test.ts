@@ -47,6 +47,9 @@ describe('run.py', () => {
     const t = python(dir, '--self-test');
     expect(t.status, t.stderr).toBe(0);
     expect(t.stderr).toContain('self-test: ok');
+    // With torch installed (this project's python has it), TorchLM's scoring and the EasyEdit glue are checked too.
+    const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+    expect(t.stderr.includes('skipped')).toBe(!hasTorch);
   });
 
   it('sharded runs merge into the same Result and curve as one unsharded run', async () => {

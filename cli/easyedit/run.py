@@ -431,8 +431,71 @@ def self_test():
             assert [s["collapsed"] for s in steps] == [False, False, False, True, False, False]
         else:  # the damage accumulates
             assert all(b > a for a, b in zip(ppl, ppl[1:])), ppl
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("run.py self-test: ok (torch not installed: the scoring and EasyEdit glue checks were skipped)", file=sys.stderr)
+        return 0
+    _torch_checks()
     print("run.py self-test: ok", file=sys.stderr)
     return 0
+
+
+def _torch_checks():
+    """TorchLM's teacher-forced scoring and the EasyEdit glue (apply, undo) on a tiny bigram model."""
+    import torch
+    from types import SimpleNamespace
+
+    class Tok:  # one token per character (a..y), optional BOS 49
+        def __init__(self, bos):
+            self.bos = bos
+
+        def __call__(self, text, add_special_tokens=True):
+            return {"input_ids": ([49] if self.bos and add_special_tokens else []) + [(ord(c) - 97) % 49 for c in text]}
+
+    class Bigram(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.config = SimpleNamespace(n_positions=64)
+            self.table = torch.nn.Parameter(torch.randn(50, 50, generator=torch.Generator().manual_seed(0)))
+
+        def forward(self, input_ids):
+            return SimpleNamespace(logits=self.table[input_ids])
+
+    model = Bigram()
+    lp = torch.log_softmax(model.table.detach().double(), -1)
+    for bos in (False, True):
+        lm = TorchLM(model, Tok(bos))
+        ids = Tok(bos)("abcab")["input_ids"]
+        want = [-lp[ids[i], ids[i + 1]].item() for i in range(len(ids) - 1)]
+        got = lm.text_nlls(["abcab"])[0]
+        assert len(got) == len(want) and all(abs(a - b) < 1e-5 for a, b in zip(got, want)), (got, want)
+        c = Tok(bos)("ab")["input_ids"]
+        ll, greedy = lm.continuation("ab", "ca")
+        want_ll = lp[c[-1], 2].item() + lp[2, 0].item()
+        assert abs(ll - want_ll) < 1e-5, (ll, want_ll)
+        assert greedy == (int(lp[c[-1]].argmax()) == 2 and int(lp[2].argmax()) == 0)
+        assert lm.subject_at_start({"prompt": "{} is", "subject": "a"}) and not lm.subject_at_start({"prompt": "x {} is", "subject": "a"})
+    assert TorchLM(model, Tok(False)).text_nlls(["a"]) == [[]]  # one token, no BOS: nothing to score
+
+    # The glue: apply records ||dW||_F against the originals EasyEdit returns; restore puts them back.
+    engine = EasyEditEngine.__new__(EasyEditEngine)
+    engine.torch, engine.model = torch, model
+    before = model.table.detach().clone()
+
+    def apply_algo(m, tok, requests, hparams, **kw):
+        assert requests[0]["target_new"] == "x" and kw["return_orig_weights"] and not kw["copy"]
+        orig = {"table": m.table.detach().clone()}
+        with torch.no_grad():
+            m.table[0, :4] += 0.75
+        return m, orig
+
+    engine.editor = SimpleNamespace(apply_algo=apply_algo, tok=None, model=model)
+    engine.hparams = SimpleNamespace(alg_name="TEST")
+    undo, norm = engine.apply([{"prompt": "a", "subject": "a", "target_new": "x"}])
+    assert abs(norm - 1.5) < 1e-5, norm
+    engine.restore(undo)
+    assert torch.equal(model.table.detach(), before)
 
 
 if __name__ == "__main__":
