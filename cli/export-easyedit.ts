@@ -5,7 +5,7 @@
 // subsets, run.py (edits with EasyEdit, scores ME-PPL after every edit, writes
 // the lab's Result lines) and a sample Slurm script. What has no EasyEdit
 // counterpart is printed as a warning and written into hparams.yaml's header.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ import { ARCHITECTURES, type ArchId } from './easyedit/architectures.ts';
 import { ExportError, toEasyEditHparams } from './easyedit/hparams.ts';
 import { readExportExperiment, type ExportExperiment } from './easyedit/method-fields.ts';
 import { yamlDocument } from './easyedit/yaml.ts';
-import { nodeLabEnv } from './node-env.ts';
+import { nodeLabEnv, PUBLIC_DIR } from './node-env.ts';
 
 export const EXPORT_USAGE = `lab export easyedit <experiment.json> --out <dir> [--shards N] [--arch gpt2|gptj|llama] [--n-layer N] [--counterfact N]
       EasyEdit hparams.yaml, requests, ME-PPL texts, task subsets, run.py and a Slurm script (docs/easyedit.md)`;
@@ -179,10 +179,11 @@ export async function exportCommand(args: ParsedArgs): Promise<void> {
   } catch (e) {
     throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
+  const local = localModelConfig(raw, file);
   const bundle = await buildEasyEditExport(raw, {
     shards: intFlag(args, 'shards', 1),
-    arch: arch as ArchId | undefined,
-    nLayer: intFlag(args, 'n-layer', 1),
+    arch: (arch as ArchId | undefined) ?? local?.arch,
+    nLayer: intFlag(args, 'n-layer', 1) ?? local?.nLayer,
     counterfact: intFlag(args, 'counterfact', 1),
   });
   for (const w of bundle.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -196,5 +197,23 @@ export function writeBundle(out: string, bundle: ExportBundle): void {
     const path = resolve(out, rel);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, contents, rel.endsWith('.py') || rel.endsWith('.sh') ? { mode: 0o755 } : {});
+  }
+}
+
+const MODEL_TYPES: Record<string, ArchId> = { gpt2: 'gpt2', gptj: 'gptj', llama: 'llama', mistral: 'llama', qwen2: 'llama' };
+
+/** A local model folder's family and depth from its config.json (as given, beside the experiment, or in public/). */
+export function localModelConfig(raw: unknown, experimentFile: string): { arch?: ArchId; nLayer?: number } | null {
+  const model = (raw as { model?: unknown } | null)?.model;
+  if (typeof model !== 'string') return null;
+  const dirs = [model, resolve(dirname(experimentFile), model), ...(model.startsWith('public/') ? [resolve(PUBLIC_DIR, model.slice('public/'.length))] : [])];
+  const dir = dirs.find((d) => existsSync(join(d, 'config.json')));
+  if (!dir) return null;
+  try {
+    const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const n = c.n_layer ?? c.num_hidden_layers;
+    return { arch: typeof c.model_type === 'string' ? MODEL_TYPES[c.model_type] : undefined, nLayer: Number.isInteger(n) ? (n as number) : undefined };
+  } catch {
+    return null;
   }
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildEasyEditExport } from '../cli/export-easyedit.ts';
+import { buildEasyEditExport, localModelConfig } from '../cli/export-easyedit.ts';
 import { CliError } from '../cli/args.ts';
 
 const SNAPSHOT = JSON.parse(readFileSync(new URL('./fixtures/easyedit/hparams-fields.json', import.meta.url), 'utf8')) as {
@@ -102,6 +102,8 @@ describe('EasyEdit hparams YAML', () => {
     await expect(buildEasyEditExport(experiment({ name: 'rome', layer: 40 }, 'gpt2'))).rejects.toThrow(/layer 40 does not exist in a 12-layer model/);
     await expect(buildEasyEditExport(experiment({ name: 'grace' }))).rejects.toThrow(CliError);
     await expect(buildEasyEditExport({ ...experiment({ name: 'rome' }), edits: [] })).rejects.toThrow(/--counterfact N/);
+    // A local folder's config.json gives them (the demo model: GPT-2, 4 layers).
+    expect(localModelConfig({ model: 'public/models/tiny-gpt2' }, 'experiment.json')).toEqual({ arch: 'gpt2', nLayer: 4 });
     // Any causal LM exports once its family and depth are given.
     const b = await buildEasyEditExport(experiment({ name: 'rome' }, 'someone/mystery-model'), { arch: 'llama', nLayer: 40 });
     expect(pyYaml([b.files.get('hparams.yaml')!])[0]!.value).toMatchObject({ layers: [14], v_loss_layer: 39, rewrite_module_tmp: 'model.layers.{}.mlp.down_proj' });

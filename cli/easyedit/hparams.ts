@@ -71,7 +71,7 @@ export function toEasyEditHparams(exp: ExportExperiment, opts: ModelOptions = {}
     ln_f_module: arch.ln_f_module,
     lm_head_module: arch.lm_head_module,
   };
-  if (exp.model.startsWith('.') || exp.model.startsWith('/')) warnings.push(`model "${exp.model}" is a local folder: it must exist at that path on the GPU node (model_name is written as given)`);
+  if (exp.model.startsWith('.') || exp.model.startsWith('/') || exp.model.startsWith('public/')) warnings.push(`model "${exp.model}" is a local folder: it must exist at that path on the GPU node (model_name is written as given)`);
 
   // ---- The v* / statistics fields shared by ROME, R-ROME, MEMIT and AlphaEdit ----
   const rankOne = m.name === 'rome' || m.name === 'c-rome';
