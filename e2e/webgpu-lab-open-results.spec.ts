@@ -3,7 +3,7 @@
 // cannot run shows the curve and says so plainly.
 import { expect, test } from '@playwright/test';
 import { encodeExperiment } from '../app/share-codec.ts';
-import { watchProblems } from './support.ts';
+import { saveScreenshot, watchProblems } from './support.ts';
 
 const line = (v: unknown) => JSON.stringify(v) + '\n';
 const experiment = { version: 1, model: 'meta-llama/Llama-2-7b-hf', method: { name: 'rome' }, mode: 'single', edits: [] };
@@ -26,6 +26,8 @@ test('imported shards appear on the chart without a model; a link carries the cu
   await expect(chart.locator('.recharts-legend-item')).toHaveText(['ROME Llama-2-7b-hf (imported) ME-PPL']);
   await expect(chart.locator('circle[data-collapsed="true"]')).toHaveCount(3);
   await expect(page.getByTestId('imported-result')).toContainText('6 edits');
+  await saveScreenshot(page, 'lab-open-results');
+  await chart.screenshot({ path: 'e2e-artifacts/lab-open-results-chart.png' });
 
   // A bad file says why and keeps what is open.
   await page.getByTestId('open-results-input').setInputFiles({ name: 'x.jsonl', mimeType: 'application/json', buffer: Buffer.from('not json\n') });
