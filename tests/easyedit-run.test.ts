@@ -3,7 +3,7 @@
 // EasyEdit) its Result lines read back through the import, sharded runs give
 // the same curve as one unsharded run, and the experiment round-trips.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,4 +120,29 @@ describe('lab import merging', () => {
     expect(r.steps[0]!.metrics.me_ppl).toBe(Infinity);
     expect(r.missing).toEqual([1]);
   });
+});
+
+describe('the commands', () => {
+  it('lab export easyedit and lab import work from the command line; bad input is one line and exit status 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'easyedit-cli-'));
+    dirs.push(dir);
+    const expFile = join(dir, 'experiment.json');
+    writeFileSync(expFile, JSON.stringify({ ...experiment('single'), model: 'meta-llama/Llama-2-7b-hf', method: { name: 'memit', template_seed: 1 } }));
+    const job = join(dir, 'job');
+    const lab = (...args: string[]) => spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const ex = lab('export', 'easyedit', expFile, '--out', job, '--shards', '2');
+    expect(ex.status, ex.stderr).toBe(0);
+    expect(ex.stderr).toContain('warning: method.template_seed 1');
+    expect(readFileSync(join(job, 'slurm.sh'), 'utf8')).toContain('#SBATCH --array=0-1');
+    for (const i of [0, 1]) expect(python(job, '--engine', 'stub', '--shard', `${i}/2`).status).toBe(0);
+    const im = lab('import', join(job, 'steps-0-of-2.jsonl'), join(job, 'steps-1-of-2.jsonl'));
+    expect(im.status, im.stderr).toBe(0);
+    const result = JSON.parse(im.stdout) as { steps: { edit: number; metrics: { me_ppl: number } }[]; baseline: { me_ppl: number } };
+    expect(result.steps.map((s) => s.edit)).toEqual(SUBJECTS.map((_, i) => i));
+    expect(result.baseline.me_ppl).toBeGreaterThan(0);
+    const bad = lab('import', expFile);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^lab: .*no baseline|^lab: .*not a result line/);
+  }, 300_000); // three tsx start-ups on a shared, busy machine
 });
