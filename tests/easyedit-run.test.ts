@@ -11,6 +11,7 @@ import { buildEasyEditExport, writeBundle } from '../cli/export-easyedit.ts';
 import { readExportExperiment } from '../cli/easyedit/method-fields.ts';
 import { importedCurve } from '../app/imported-curve.ts';
 import { mergeResults, resultJson, ResultsError, stringifyResult } from '../models/results.ts';
+import { encodeLine, type SweepLine } from '../cli/sweep-log.ts';
 
 const PYTHON = '/usr/bin/python3';
 const dirs: string[] = [];
@@ -112,6 +113,24 @@ describe('lab import merging', () => {
     expect(() => mergeResults([{ name: 'a', text: header('gpt2') + base + step(0, 60) }, { name: 'b', text: header('gpt2') + base + step(0, 61) }])).toThrow(/case 0 has two different results/);
     expect(() => mergeResults([{ name: 'a', text: 'hello\n' }])).toThrow(ResultsError);
     expect(() => mergeResults([{ name: 'a', text: step(0, 1) }])).toThrow(/no baseline/);
+  });
+
+  it('reads a lab sweep log (the lines cli/sweep-log.ts writes)', () => {
+    const request = { prompt: '{} is in', subject: 'Paris', target_new: 'Rome' };
+    const point = (me: number, collapsed: boolean) => ({ me_ppl: me, ppl_corpus: me / 2, tasks: { lambada: 0.5 }, collapsed, taskMetrics: { lambada: { acc: 0.5, n: 2 } }, per_text_ppl: [me] });
+    const lines: SweepLine[] = [
+      { type: 'sweep', version: 1, experiment: { version: 1, model: 'gpt2', method: { name: 'rome' }, mode: 'sequential', edits: [request] }, mode: 'sequential', tasks: { lambada: 2 }, seed: 0, edits: [{ case_id: null, request }, { case_id: 7, request }] },
+      { type: 'baseline', metrics: point(30, false) },
+      { type: 'step', index: 0, case_id: null, edit: 0, request, method: { name: 'rome' }, diagnostics: { denominator: 1, delta_norm: 2, update_norm: 3, subject_at_start: true, v_loss: [1], target_nll_before: 4, target_nll_after: 1 }, metrics: point(Infinity, true), before: { targetProb: 0, generation: '' }, after: { targetProb: 1, generation: '' }, elapsedMs: 5 },
+      { type: 'failed', index: 1, case_id: 7, request, error: 'boom' },
+    ];
+    const r = mergeResults([{ name: 'steps.jsonl', text: lines.map(encodeLine).join('') }]);
+    expect(r.baseline).toEqual({ me_ppl: 30, ppl_corpus: 15, tasks: { lambada: 0.5 } });
+    expect(r.steps).toHaveLength(1);
+    expect(r.steps[0]).toMatchObject({ index: 0, collapsed: true, metrics: { me_ppl: Infinity, tasks: { lambada: 0.5 } }, diagnostics: { denominator: 1 } });
+    expect(r.failed).toEqual([{ index: 1, error: 'boom' }]);
+    expect(r.missing).toEqual([]);
+    expect(r.mode).toBe('sequential');
   });
 
   it('reads non-finite ME-PPL back as numbers and drops a torn last line', () => {
