@@ -59,8 +59,9 @@ export const useImportedResults = create<ImportedState>()((set, get) => ({
       } catch {
         experiment = null; // a method this lab does not parse yet: still plotted, just not linkable
       }
+      // Gaps alone (cases announced by the header, none back yet) are nothing to plot.
+      if (!merged.steps.length) throw new ResultsError(`${texts.map((t) => t.name).join(', ')}: no edit has a result yet (only the unedited baseline${merged.failed.length ? `; ${merged.failed.length} failed` : ''})`);
       const series = importedCurve(merged, { id: `imported-${nextId++}`, label: importedLabel(merged) });
-      if (series.points.length < 2) throw new ResultsError(`${texts.map((t) => t.name).join(', ')}: no edit has a result yet (only the unedited baseline)`);
       set({ entries: [...get().entries, { series, model, experiment, warnings: merged.warnings, sources: merged.sources, shared: false }] });
     } catch (e) {
       set({ error: e instanceof ResultsError ? e.message : `The results could not be read: ${e instanceof Error ? e.message : String(e)}` });
