@@ -16,7 +16,9 @@ import { hellaswagQuestion } from '../models/eval/hellaswag.ts';
 import { mmluQuestion } from '../models/eval/mmlu.ts';
 import { piqaQuestion } from '../models/eval/piqa.ts';
 import { TASKS } from '../models/eval/tasks.ts';
-import { ExperimentError, type EditRequest } from '../models/experiment.ts';
+import { ExperimentError, parseExperiment, type EditRequest, type Experiment } from '../models/experiment.ts';
+import { DEFAULT_COLLAPSE_FACTOR } from '../models/defaults.ts';
+import { appliesTo, settingRow } from '../models/settings-table.ts';
 import { seededSample } from '../models/util/random.ts';
 import type { LambadaItem } from '../models/data/lambada.ts';
 import type { PiqaItem } from '../models/data/piqa.ts';
@@ -25,7 +27,6 @@ import type { MmluItem } from '../models/data/mmlu.ts';
 import { CliError, stringFlag, type ParsedArgs } from './args.ts';
 import { ARCHITECTURES, type ArchId } from './easyedit/architectures.ts';
 import { ExportError, toEasyEditHparams } from './easyedit/hparams.ts';
-import { readExportExperiment, type ExportExperiment } from './easyedit/method-fields.ts';
 import { yamlDocument } from './easyedit/yaml.ts';
 import { nodeLabEnv, PUBLIC_DIR } from './node-env.ts';
 
@@ -65,9 +66,9 @@ export interface ExportBundle {
 
 /** Everything the folder will hold, computed before anything is written. */
 export async function buildEasyEditExport(raw: unknown, opts: ExportOptions = {}): Promise<ExportBundle> {
-  let exp: ExportExperiment;
+  let exp: Experiment;
   try {
-    exp = readExportExperiment(raw);
+    exp = parseExperiment(raw);
   } catch (e) {
     if (e instanceof ExperimentError) throw new CliError(e.message);
     throw e;
@@ -102,7 +103,8 @@ export async function buildEasyEditExport(raw: unknown, opts: ExportOptions = {}
     texts = parsed.texts;
   } else texts = textsSpec;
 
-  // Task subsets: the lab's seeded subsample (seed 0), pre-formatted as the lab scores them.
+  // Task subsets: the lab's seeded subsample (eval.seed), pre-formatted as the lab scores them.
+  const seed = exp.eval?.seed ?? (settingRow('eval.seed').default({ method: exp.method.name, nLayer: hp.nLayer }) as number);
   const taskFiles: string[] = [];
   const taskSizes: Record<string, number> = {};
   const files = new Map<string, string>();
@@ -114,18 +116,18 @@ export async function buildEasyEditExport(raw: unknown, opts: ExportOptions = {}
       continue;
     }
     const all = (await def.load(env.readAsset)) as unknown[];
-    const items = seededSample(all.length, size, 0).map((i) => format(all[i]));
+    const items = seededSample(all.length, size, seed).map((i) => format(all[i]));
     files.set(`tasks/${id}.jsonl`, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
     taskFiles.push(id);
     taskSizes[id] = items.length;
   }
 
   const mode = exp.mode;
-  if (hp.alg_name === 'AlphaEdit' && mode === 'single') warnings.push('mode "single" with AlphaEdit: run.py restores the weights after each edit, but EasyEdit\'s AlphaEdit keeps the keys of earlier edits (its cache_c) in module state, so later edits are projected against them');
   const shards = opts.shards ?? 1;
   if (mode === 'sequential' && shards > 1) warnings.push(`--shards ${shards}: the experiment is sequential, which cannot be split over jobs; the Slurm script runs it as one task (use mode "single" for a sharded sweep)`);
   const jobs = mode === 'sequential' ? 1 : shards;
-  const batch = typeof hp.fields.batch_size === 'number' && (hp.alg_name === 'MEMIT' || hp.alg_name === 'AlphaEdit') ? hp.fields.batch_size : 1;
+  // Requests per editor call: the method's batch_size where it has one (the table says which do).
+  const batch = appliesTo(settingRow('method.batch_size'), exp.method.name) ? (hp.fields.batch_size as number) : 1;
 
   files.set('hparams.yaml', yamlDocument(hp.fields, [
     `EasyEdit ${hp.hparams_class} (alg_name ${hp.alg_name}); fields as in docs/easyedit.md.`,
@@ -138,9 +140,9 @@ export async function buildEasyEditExport(raw: unknown, opts: ExportOptions = {}
   files.set('run_config.json', JSON.stringify({
     alg_name: hp.alg_name,
     hparams_class: hp.hparams_class,
-    collapse_factor: exp.eval?.collapse_factor ?? 10,
+    collapse_factor: exp.eval?.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR,
     batch_size: batch,
-    seed: 0,
+    seed,
     task_files: taskFiles,
     task_sizes: taskSizes,
   }, null, 2) + '\n');

@@ -69,8 +69,9 @@ describe('EasyEdit hparams YAML', () => {
     expect(crome).toMatchObject({ alg_name: 'R-ROME', layers: [17], original_implementation: false, enable_random_prefix_keys: true, enable_prompt_keys: false, v_loss_layer: 47 });
     expect(alpha).toMatchObject({ layers: [3, 4], nullspace_threshold: 0.05, L2: 20, batch_size: 4, clamp_norm_factor: 0.75, v_loss_layer: 11 });
     expect(ft).toMatchObject({ layers: [0], lr: 0.001, num_steps: 5, norm_constraint: 1, objective_optimization: 'prompt_last' });
-    expect(ftFree!.norm_constraint).toBe(false);
-    expect(mend).toMatchObject({ edit_lr: 0.5, archive: 'https://example.org/mend.safetensors', inner_params: ['transformer.h.9.mlp.c_proj.weight', 'transformer.h.9.mlp.c_fc.weight', 'transformer.h.10.mlp.c_proj.weight', 'transformer.h.10.mlp.c_fc.weight', 'transformer.h.11.mlp.c_proj.weight', 'transformer.h.11.mlp.c_fc.weight'] });
+    // Unset ε: the settings table's FT-L∞ default for the depth (GPT-2 XL: 5e-4, as EasyEdit's hparams/FT/gpt2-xl.yaml).
+    expect(ftFree!.norm_constraint).toBe(5e-4);
+    expect(mend).toMatchObject({ edit_lr: 0.5, archive: 'https://example.org/mend.safetensors', inner_params: ['transformer.h.11.mlp.c_proj.weight', 'transformer.h.11.mlp.c_fc.weight'] }); // the table's MEND layers for 12 layers: the last 3/48 of the depth, at least 1
     expect(memit).toMatchObject({ layers: [13, 14, 15, 16, 17], mom2_update_weight: 20000, mom2_dataset: 'wikitext', mom2_n_samples: 100000 });
     expect(docs[5]!.warnings.join('\n')).toMatch(/method\.editor .*not that format/);
     expect(docs[6]!.warnings.join('\n')).toMatch(/stats\.max_tokens 1000: no counterpart/);
@@ -99,7 +100,7 @@ describe('EasyEdit hparams YAML', () => {
 
   it('refuses what it cannot map, with a reason', async () => {
     await expect(buildEasyEditExport(experiment({ name: 'rome' }, 'someone/mystery-model'))).rejects.toThrow(/--arch/);
-    await expect(buildEasyEditExport(experiment({ name: 'rome', layer: 40 }, 'gpt2'))).rejects.toThrow(/layer 40 does not exist in a 12-layer model/);
+    await expect(buildEasyEditExport(experiment({ name: 'rome', layer: 40 }, 'gpt2'))).rejects.toThrow(/method\.layer must be between 0 and 11 \(gpt2 has 12 layers\)/);
     await expect(buildEasyEditExport(experiment({ name: 'grace' }))).rejects.toThrow(CliError);
     await expect(buildEasyEditExport({ ...experiment({ name: 'rome' }), edits: [] })).rejects.toThrow(/--counterfact N/);
     // A local folder's config.json gives them (the demo model: GPT-2, 4 layers).

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEasyEditExport, writeBundle } from '../cli/export-easyedit.ts';
-import { readExportExperiment } from '../cli/easyedit/method-fields.ts';
+import { parseExperiment } from '../models/experiment.ts';
 import { importedCurve } from '../app/imported-curve.ts';
 import { mergeResults, resultJson, ResultsError, stringifyResult } from '../models/results.ts';
 import { encodeLine, type SweepLine } from '../cli/sweep-log.ts';
@@ -85,7 +85,7 @@ describe('run.py', () => {
     const dir = await exported('sequential');
     expect(python(dir, '--engine', 'stub').status).toBe(0);
     const merged = mergeResults(read(dir, ['steps.jsonl']));
-    expect(merged.experiment).toEqual(readExportExperiment(experiment('sequential')));
+    expect(merged.experiment).toEqual(parseExperiment(experiment('sequential')));
     expect(merged.mode).toBe('sequential');
     expect(merged.steps.map((s) => s.index)).toEqual(SUBJECTS.map((_, i) => i));
     const again = mergeResults([{ name: 'result.json', text: stringifyResult(resultJson(merged)) }]);

@@ -1,8 +1,10 @@
 // Where the edited weights live in each model family EasyEdit edits (its
-// hparams/*.yaml module templates), and the depth and default layers of the
-// models we know. Any other Hugging Face causal-LM id exports when its family
-// is given (--arch) with its depth (--n-layer).
-import { defaultRomeLayer } from '../../models/editing/rome-hparams.ts';
+// hparams/*.yaml module templates), and the depth of the models we know with
+// their official settings where those differ from the settings table's
+// (GPT-2) defaults. Any other Hugging Face causal-LM id exports when its
+// family is given (--arch) with its depth (--n-layer).
+import type { MethodName } from '../../models/method-names.ts';
+import type { SettingValue } from '../../models/settings-table.ts';
 
 export type ArchId = 'gpt2' | 'gptj' | 'llama';
 
@@ -63,25 +65,36 @@ export const ARCHITECTURES: Record<ArchId, Architecture> = {
 export interface KnownModel {
   arch: ArchId;
   nLayer: number;
-  /** ROME's layer; MEMIT/AlphaEdit's layers (official configs where they exist). */
-  romeLayer: number;
-  memitLayers: number[];
-  /** Where the layers come from, for the export's notes. */
+  /**
+   * EasyEdit's (or ROME/MEMIT's) official values for this model, by settings
+   * key, where they differ from the settings table's depth-relative defaults
+   * (which are GPT-2's): for every method, then per method.
+   */
+  official: { all?: Record<string, SettingValue> } & Partial<Record<MethodName, Record<string, SettingValue>>>;
+  /** Where the defaults come from, for the export's notes. */
   source: string;
 }
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+const TABLE = "the settings table's defaults for GPT-2 (docs/settings.md)";
+/** EasyEdit's hparams/{ROME,MEMIT,AlphaEdit,MEND}/{gpt-j-6B,llama-7b}.yaml: ROME layer 5, λ 15000, and per method its layers. */
+const sevenB = (memit: number[], mend: number[]) => ({
+  all: { 'method.layer': 5, 'method.mom2_update_weight': 15000 },
+  memit: { 'method.layers': memit },
+  alphaedit: { 'method.layers': memit },
+  mend: { 'method.layers': mend },
+});
 
 /** Matched against the model id's last path part, lower-cased. */
 const KNOWN: { pattern: RegExp; model: KnownModel }[] = [
-  { pattern: /^gpt2-xl$/, model: { arch: 'gpt2', nLayer: 48, romeLayer: 17, memitLayers: range(13, 17), source: 'ROME/MEMIT official GPT-2 XL configs' } },
-  { pattern: /^gpt2-large$/, model: { arch: 'gpt2', nLayer: 36, romeLayer: 12, memitLayers: range(8, 12), source: "ROME's layer for GPT-2 large; MEMIT's five layers ending there" } },
-  { pattern: /^gpt2-medium$/, model: { arch: 'gpt2', nLayer: 24, romeLayer: 8, memitLayers: range(4, 8), source: "ROME's layer for GPT-2 medium; MEMIT's five layers ending there" } },
-  { pattern: /^(gpt2|distilgpt2)$/, model: { arch: 'gpt2', nLayer: 12, romeLayer: defaultRomeLayer(12), memitLayers: range(1, 5), source: "the lab's GPT-2 small layer (rome-hparams.ts); MEMIT's five layers ending there" } },
-  { pattern: /^gpt-j-6b$/, model: { arch: 'gptj', nLayer: 28, romeLayer: 5, memitLayers: range(3, 8), source: 'ROME/MEMIT official GPT-J configs' } },
-  { pattern: /^llama-2-7b(-hf|-chat-hf)?$|^llama-7b$/, model: { arch: 'llama', nLayer: 32, romeLayer: 5, memitLayers: range(4, 8), source: "EasyEdit's hparams/ROME|MEMIT/llama-7b.yaml" } },
-  { pattern: /^(meta-)?llama-3(\.1)?-8b(-instruct)?$/, model: { arch: 'llama', nLayer: 32, romeLayer: 5, memitLayers: range(4, 8), source: "EasyEdit's hparams/AlphaEdit/llama3-8b.yaml layers" } },
-  { pattern: /^mistral-7b/, model: { arch: 'llama', nLayer: 32, romeLayer: 5, memitLayers: range(4, 8), source: 'the Llama-7B layers (same depth)' } },
+  { pattern: /^gpt2-xl$/, model: { arch: 'gpt2', nLayer: 48, official: {}, source: `${TABLE}, which are the official GPT-2 XL configs` } },
+  { pattern: /^gpt2-large$/, model: { arch: 'gpt2', nLayer: 36, official: {}, source: TABLE } },
+  { pattern: /^gpt2-medium$/, model: { arch: 'gpt2', nLayer: 24, official: {}, source: TABLE } },
+  { pattern: /^(gpt2|distilgpt2)$/, model: { arch: 'gpt2', nLayer: 12, official: {}, source: TABLE } },
+  { pattern: /^gpt-j-6b$/, model: { arch: 'gptj', nLayer: 28, official: sevenB(range(3, 8), range(25, 27)), source: 'ROME/MEMIT/EasyEdit official GPT-J configs, else ' + TABLE } },
+  { pattern: /^llama-2-7b(-hf|-chat-hf)?$|^llama-7b$/, model: { arch: 'llama', nLayer: 32, official: sevenB(range(4, 8), range(29, 31)), source: "EasyEdit's hparams/*/llama-7b.yaml, else " + TABLE } },
+  { pattern: /^(meta-)?llama-3(\.1)?-8b(-instruct)?$/, model: { arch: 'llama', nLayer: 32, official: sevenB(range(4, 8), range(29, 31)), source: "EasyEdit's hparams/AlphaEdit/llama3-8b.yaml layers and the Llama-7B configs, else " + TABLE } },
+  { pattern: /^mistral-7b/, model: { arch: 'llama', nLayer: 32, official: sevenB(range(4, 8), range(29, 31)), source: 'the Llama-7B configs (same depth), else ' + TABLE } },
 ];
 
 /** The family from the id alone, when it says it. */
@@ -98,8 +111,12 @@ export function knownModel(modelId: string): KnownModel | null {
   return KNOWN.find((k) => k.pattern.test(last))?.model ?? null;
 }
 
-/** Depth-relative defaults for a model we have no config for. */
+/** A model we have no config for: the table's depth-relative defaults. */
 export function defaultModel(arch: ArchId, nLayer: number): KnownModel {
-  const rome = defaultRomeLayer(nLayer);
-  return { arch, nLayer, romeLayer: rome, memitLayers: range(Math.max(0, rome - 4), rome), source: `no official config: ROME's relative depth (17 of 48) for ${nLayer} layers, MEMIT's five layers ending there` };
+  return { arch, nLayer, official: {}, source: `no official config: ${TABLE}, relative to ${nLayer} layers` };
+}
+
+/** The official value of a setting for this model and method, when there is one. */
+export function officialDefault(k: KnownModel, method: MethodName, key: string): SettingValue | undefined {
+  return k.official[method]?.[key] ?? k.official.all?.[key];
 }
