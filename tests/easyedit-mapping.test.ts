@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildEasyEditExport } from '../cli/export-easyedit.ts';
 import { ARCHITECTURES } from '../cli/easyedit/architectures.ts';
-import { EASYEDIT_CLASSES } from '../cli/easyedit/classes.ts';
+import { classFieldName, EASYEDIT_CLASSES, inClass } from '../cli/easyedit/classes.ts';
 import { toEasyEditHparams } from '../cli/easyedit/hparams.ts';
-import { easyEditTarget, targetField } from '../cli/easyedit/mapping.ts';
+import { easyEditTarget } from '../cli/easyedit/mapping.ts';
 import type { YamlValue } from '../cli/easyedit/yaml.ts';
 import { parseExperiment } from '../models/experiment.ts';
 import { METHOD_NAMES, type MethodName } from '../models/method-names.ts';
@@ -54,19 +54,21 @@ describe('export ← settings table', () => {
   it('a stated setting a method reads lands in its EasyEdit field, or is said to have no counterpart', () => {
     let checked = 0;
     for (const m of METHOD_NAMES) {
-      const fieldsOfClass = SNAPSHOT.methods[EASYEDIT_CLASSES[m].alg_name]!.fields;
+      const cls = EASYEDIT_CLASSES[m];
+      const fieldsOfClass = SNAPSHOT.methods[cls.alg_name]!.fields;
+      const ctx = { model: 'openai-community/gpt2-xl', arch: ARCHITECTURES.gpt2, nLayer: N_LAYER, lambda: 20000 };
       for (const row of SETTINGS) {
         if (row.key === 'method.name' || !row.key.startsWith('method.') && !row.key.startsWith('stats.')) continue;
         const target = easyEditTarget(row.key);
         const value = otherValue(row, m);
         const hp = toEasyEditHparams(parseExperiment(withSetting(base(m), row.key, value)));
-        const reads = row.methods ? appliesTo(row, m) : target.kind === 'field' ? fieldsOfClass.includes(targetField(target, m)) : target.kind === 'none' && target.onlyWith ? fieldsOfClass.includes(target.onlyWith) : true;
+        const reads = row.methods ? appliesTo(row, m) : target.kind === 'field' ? fieldsOfClass.includes(classFieldName(cls, target.field)) : target.kind === 'none' && target.onlyWith ? fieldsOfClass.includes(target.onlyWith) : true;
         const said = hp.warnings.filter((w) => w.startsWith(`${row.key} `));
         if (!reads) {
           expect(said, `${m} ${row.key}`).toEqual([expect.stringMatching(/: not a setting of .*; ignored$/)]);
         } else if (target.kind === 'field') {
-          const field = targetField(target, m);
-          const expected = target.write ? plain(target.write(value, { method: m, arch: ARCHITECTURES.gpt2, nLayer: N_LAYER })) : value;
+          const [field, written] = inClass(cls, target.field, target.write ? target.write(value) : (value as YamlValue), ctx);
+          const expected = plain(written);
           expect(plain(hp.fields[field]!), `${m} ${row.key} → ${field}`).toEqual(expected);
           expect(said.filter((w) => /ignored|no counterpart/.test(w)), `${m} ${row.key}`).toEqual([]);
         } else if (target.kind === 'none') {
@@ -115,7 +117,7 @@ describe('export ← settings table', () => {
       const line = rows.get(key);
       expect(line, `docs/easyedit.md has no row for ${key}`).toBeDefined();
       const t = easyEditTarget(row.key);
-      if (t.kind === 'field') for (const m of METHOD_NAMES.filter((m) => appliesTo(row, m))) expect(line, key).toContain(`\`${targetField(t, m)}`);
+      if (t.kind === 'field') for (const m of METHOD_NAMES.filter((m) => appliesTo(row, m))) expect(line, key).toContain(`\`${classFieldName(EASYEDIT_CLASSES[m], t.field)}`);
       if (t.kind === 'none') expect(line, key).toContain('no counterpart');
       if (t.kind === 'run') expect(line, key).toContain('run.py');
     }

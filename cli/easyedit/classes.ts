@@ -33,6 +33,8 @@ export interface EasyEditClass {
   caveats?(exp: { mode: string; method: { editor?: string } }): string[];
   /** Notes for the YAML header. */
   notes?: string[];
+  /** Where this class keeps a mapped field under another name, and how the value is rewritten for it. */
+  renames?: Record<string, { field: string; write: (v: YamlValue, ctx: ClassContext) => YamlValue }>;
 }
 
 const modules = (a: Architecture) => ({
@@ -95,6 +97,22 @@ const locateThenEdit = (alpha: boolean) => (ctx: ClassContext): Record<string, T
   ...(alpha ? { model_parallel: false } : {}),
 });
 
+/** The class's name for a mapped field, and the value as the class spells it. */
+export function inClass(cls: EasyEditClass, field: string, value: YamlValue, ctx: ClassContext): [string, YamlValue] {
+  const r = cls.renames?.[field];
+  return r ? [r.field, r.write(value, ctx)] : [field, value];
+}
+
+/** The class's own name for a mapped field. */
+export function classFieldName(cls: EasyEditClass, field: string): string {
+  return cls.renames?.[field]?.field ?? field;
+}
+
+/** Whether the class has the mapped field (under its own name). */
+export function classHas(cls: EasyEditClass, template: Record<string, TemplateValue>, field: string): boolean {
+  return classFieldName(cls, field) in template;
+}
+
 export const EASYEDIT_CLASSES: Record<MethodName, EasyEditClass> = {
   rome: { alg_name: 'ROME', hparams_class: 'ROMEHyperParams', fields: rankOne(true), notes: ['ROME: the original update (prefixed key in u, unprefixed key in the denominator and residual): original_implementation true.'] },
   'c-rome': {
@@ -136,6 +154,8 @@ export const EASYEDIT_CLASSES: Record<MethodName, EasyEditClass> = {
   mend: {
     alg_name: 'MEND',
     hparams_class: 'MENDHyperParams',
+    // MEND names weights, not layers: the MLP weights of each edited layer.
+    renames: { layers: { field: 'inner_params', write: (v, ctx) => (v as number[]).flatMap((l) => ctx.arch.mend_params.map((p) => p.replace('{}', String(l)))) } },
     fields: (ctx) => ({
       model_class: ctx.arch.model_class,
       tokenizer_class: ctx.arch.tokenizer_class,

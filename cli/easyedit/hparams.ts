@@ -8,8 +8,8 @@ import type { Experiment } from '../../models/experiment.ts';
 import { METHOD_LABELS } from '../../models/method-names.ts';
 import { appliesTo, getSetting, settingError, settingRow, SETTINGS, type SettingRow, type SettingValue } from '../../models/settings-table.ts';
 import { ARCHITECTURES, defaultModel, guessArch, knownModel, officialDefault, type ArchId, type KnownModel } from './architectures.ts';
-import { EASYEDIT_CLASSES, isFromSettings, type TemplateValue } from './classes.ts';
-import { easyEditTarget, STATS_DATASETS, targetField, UNMAPPED_BY_HAND } from './mapping.ts';
+import { classHas, EASYEDIT_CLASSES, inClass, isFromSettings, type ClassContext, type EasyEditClass, type TemplateValue } from './classes.ts';
+import { easyEditTarget, STATS_DATASETS, UNMAPPED_BY_HAND } from './mapping.ts';
 import type { YamlValue } from './yaml.ts';
 
 export interface ModelOptions {
@@ -49,10 +49,10 @@ export function resolveModel(modelId: string, opts: ModelOptions): KnownModel {
 }
 
 /** Does this row concern the method's EasyEdit class? Method rows: the table says; others (statistics): the class has the field. */
-function concerns(row: SettingRow, method: Experiment['method']['name'], template: Record<string, TemplateValue>): boolean {
+function concerns(row: SettingRow, method: Experiment['method']['name'], cls: EasyEditClass, template: Record<string, TemplateValue>): boolean {
   if (row.methods) return appliesTo(row, method);
   const t = easyEditTarget(row.key);
-  if (t.kind === 'field') return targetField(t, method) in template;
+  if (t.kind === 'field') return classHas(cls, template, t.field);
   if (t.kind === 'none' && t.onlyWith) return t.onlyWith in template;
   return true;
 }
@@ -65,7 +65,9 @@ export function toEasyEditHparams(exp: Experiment, opts: ModelOptions = {}): Eas
   const arch = ARCHITECTURES[model.arch];
   const cls = EASYEDIT_CLASSES[method];
   const label = METHOD_LABELS[method];
-  const template = cls.fields({ model: exp.model, arch, nLayer: model.nLayer, lambda: Number(officialDefault(model, 'memit', 'method.mom2_update_weight') ?? 20000) });
+  const lambdaRow = settingRow('method.mom2_update_weight');
+  const ctx: ClassContext = { model: exp.model, arch, nLayer: model.nLayer, lambda: Number(officialDefault(model, method, lambdaRow.key) ?? lambdaRow.default({ method, nLayer: model.nLayer })) };
+  const template = cls.fields(ctx);
   const warnings: string[] = [];
   const notes = [`Exported by Butterfly Lab from an Experiment (method ${method}, model ${exp.model}).`, `Unset settings: ${model.source}.`, ...(cls.notes ?? [])];
   if (/^(\.|\/|public\/)/.test(exp.model)) warnings.push(`model "${exp.model}" is a local folder: it must exist at that path on the GPU node (model_name is written as given)`);
@@ -74,7 +76,7 @@ export function toEasyEditHparams(exp: Experiment, opts: ModelOptions = {}): Eas
   for (const row of SETTINGS) {
     const target = easyEditTarget(row.key);
     const stated = getSetting(exp, row.key);
-    if (!concerns(row, method, template)) {
+    if (!concerns(row, method, cls, template)) {
       if (stated !== undefined) warnings.push(`${row.key} ${show(stated)}: not a setting of ${label}${row.methods ? '' : ' (it uses no key statistics)'}; ignored`);
       continue;
     }
@@ -83,10 +85,9 @@ export function toEasyEditHparams(exp: Experiment, opts: ModelOptions = {}): Eas
       continue;
     }
     if (target.kind === 'run') continue; // the bundle writes it (cli/export-easyedit.ts)
-    const field = targetField(target, method);
-    if (!(field in template)) throw new Error(`cli/easyedit: ${row.key} maps to ${field}, which ${cls.hparams_class} does not have`);
+    if (!classHas(cls, template, target.field)) throw new Error(`cli/easyedit: ${row.key} maps to ${target.field}, which ${cls.hparams_class} does not have`);
     if (row.key === 'method.name') {
-      filled[field] = cls.alg_name;
+      filled[target.field] = cls.alg_name;
       continue;
     }
     if (stated !== undefined) {
@@ -95,7 +96,9 @@ export function toEasyEditHparams(exp: Experiment, opts: ModelOptions = {}): Eas
       if (e) throw new ExportError(`${row.key} ${e} (${exp.model} has ${model.nLayer} layers)`);
     }
     const value = stated ?? officialDefault(model, method, row.key) ?? exportDefault(row.key) ?? row.default({ method, nLayer: model.nLayer });
-    if (value !== undefined) filled[field] = target.write ? target.write(value, { method, arch, nLayer: model.nLayer }) : (value as YamlValue);
+    if (value === undefined) continue;
+    const [field, v] = inClass(cls, target.field, target.write ? target.write(value) : (value as YamlValue), ctx);
+    filled[field] = v;
   }
 
   // Statistics given as token ids or a ROME .npz (not table rows: parsed by hand in experiment.ts).

@@ -4,20 +4,12 @@
 // One entry per table row: the export walks the table through this map, so a
 // new row without an entry fails the export's tests instead of being dropped.
 // docs/easyedit.md holds the same mapping as a table (a test compares them).
-import type { MethodName } from '../../models/method-names.ts';
 import type { SettingValue } from '../../models/settings-table.ts';
-import type { Architecture } from './architectures.ts';
 import type { YamlValue } from './yaml.ts';
 
-export interface WriteContext {
-  method: MethodName;
-  arch: Architecture;
-  nLayer: number;
-}
-
 export type Target =
-  /** An EasyEdit hyper-parameter field (per method where the name differs), and how the lab's value is spelled there. */
-  | { kind: 'field'; field: string | ((m: MethodName) => string); write?: (v: SettingValue, ctx: WriteContext) => YamlValue }
+  /** An EasyEdit hyper-parameter field, and how the lab's value is spelled there (a class may rename it: classes.ts). */
+  | { kind: 'field'; field: string; write?: (v: SettingValue) => YamlValue }
   /** run.py's inputs: the export writes it there (me_ppl.json, tasks/, run_config.json, --mode). */
   | { kind: 'run'; where: string }
   /** No EasyEdit counterpart: why. `onlyWith`: the setting concerns a class only when it has that field (statistics). */
@@ -32,13 +24,8 @@ export const STATS_DATASETS: Record<string, string> = { wikitext2: 'wikitext', w
 const FIXED: Record<string, Target> = {
   'method.name': { kind: 'field', field: 'alg_name' }, // written by the class table (cli/easyedit/classes.ts)
   mode: { kind: 'run', where: 'run.py --mode (default: the experiment\'s)' },
-  'method.layer': { kind: 'field', field: 'layers', write: (v) => [v as number] },
-  'method.layers': {
-    kind: 'field',
-    // MEND names weights, not layers: the MLP weights of each layer.
-    field: (m) => (m === 'mend' ? 'inner_params' : 'layers'),
-    write: (v, ctx) => (ctx.method === 'mend' ? (v as number[]).flatMap((l) => ctx.arch.mend_params.map((p) => p.replace('{}', String(l)))) : (v as number[])),
-  },
+  'method.layer': same('layers', (v) => [v as number]),
+  'method.layers': same('layers'), // MEND's class names weights instead (classes.ts: its `renames`)
   'method.v_num_grad_steps': same('v_num_grad_steps'),
   'method.v_lr': same('v_lr', float),
   'method.v_weight_decay': same('v_weight_decay', float),
@@ -72,9 +59,6 @@ export function easyEditTarget(key: string): Target {
   return FIXED[key] ?? { kind: 'none', why: 'the export has no EasyEdit mapping for this setting yet (cli/easyedit/mapping.ts)', unmapped: true };
 }
 
-export function targetField(t: Target & { kind: 'field' }, m: MethodName): string {
-  return typeof t.field === 'function' ? t.field(m) : t.field;
-}
 
 /** Settings the experiment states outside the table (parsed by hand in experiment.ts), and why they have no counterpart. */
 export const UNMAPPED_BY_HAND = {
