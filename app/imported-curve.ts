@@ -3,6 +3,7 @@
 // not back yet, a failed edit, the middle of a batch) are gaps, not zeros.
 // Pure logic.
 import type { MethodName } from '../models/experiment.ts';
+import { METHOD_LABELS } from '../models/method-names.ts';
 import type { MergedResult } from '../models/results.ts';
 import type { CurvePoint, CurveSeries } from './curve.ts';
 
@@ -27,6 +28,10 @@ export function importedCurve(r: MergedResult, opts: { id: string; label: string
 export function importedLabel(r: MergedResult): string {
   const method = (r.experiment?.method as { name?: unknown } | undefined)?.name;
   const model = r.experiment?.model;
-  if (typeof method === 'string' && typeof model === 'string') return `${method.toUpperCase()} ${model.split('/').pop()} (imported)`;
+  if (typeof method === 'string' && typeof model === 'string') {
+    // The method's own label (without its parenthetical), so imported and live curves name methods alike.
+    const name = (METHOD_LABELS as Record<string, string>)[method]?.split(' (')[0] ?? method.slice(0, 20).toUpperCase();
+    return `${name} ${model.split('/').pop()} (imported)`;
+  }
   return `${(r.sources[0] ?? 'results').split('/').pop()} (imported)`;
 }

@@ -85,6 +85,11 @@ describe('Open results (store)', () => {
     expect(e!.series.points.map((p) => p.me_ppl)).toEqual([40, 45]);
     expect(e!.experiment).toBeNull();
     expect(e!.model).toBe('meta-llama/Llama-2-7b-hf');
+    expect(e!.series.label).toBe('GRACE Llama-2-7b-hf (imported)');
+    // Known methods are named as the lab names them.
+    const ft = { ...EXPERIMENT, method: { name: 'ft-l' } };
+    await state().openFiles([file('ft.jsonl', header(1, ft) + baseline() + step(0, 45))]);
+    expect(state().entries[1]!.series.label).toBe('FT-L∞ Llama-2-7b-hf (imported)');
   });
 
   it('a results file without a header is labelled by its name; cases missing from a shard are gaps', async () => {
