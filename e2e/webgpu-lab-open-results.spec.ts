@@ -16,6 +16,8 @@ function shard(i: number): string {
 }
 
 test('imported shards appear on the chart without a model; a link carries the curve', async ({ page }) => {
+  // Two page loads, each probing the GPU on SwiftShader: past the default minute on a loaded machine.
+  test.setTimeout(180_000);
   const problems = watchProblems(page);
   await page.goto('/');
   await expect(page.getByTestId('collapse-chart')).toHaveAttribute('data-series', '0');
