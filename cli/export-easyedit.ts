@@ -54,6 +54,7 @@ export interface ExportOptions {
   shards?: number;
   arch?: ArchId;
   nLayer?: number;
+  editLayer?: number;
   counterfact?: number;
 }
 
@@ -85,7 +86,7 @@ export async function buildEasyEditExport(raw: unknown, opts: ExportOptions = {}
 
   let hp;
   try {
-    hp = toEasyEditHparams(exp, { arch: opts.arch, nLayer: opts.nLayer });
+    hp = toEasyEditHparams(exp, { arch: opts.arch, nLayer: opts.nLayer, editLayer: opts.editLayer });
   } catch (e) {
     if (e instanceof ExportError) throw new CliError(e.message);
     throw e;
@@ -186,6 +187,7 @@ export async function exportCommand(args: ParsedArgs): Promise<void> {
     shards: intFlag(args, 'shards', 1),
     arch: (arch as ArchId | undefined) ?? local?.arch,
     nLayer: intFlag(args, 'n-layer', 1) ?? local?.nLayer,
+    editLayer: local?.editLayer,
     counterfact: intFlag(args, 'counterfact', 1),
   });
   for (const w of bundle.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -205,7 +207,7 @@ export function writeBundle(out: string, bundle: ExportBundle): void {
 const MODEL_TYPES: Record<string, ArchId> = { gpt2: 'gpt2', gptj: 'gptj', llama: 'llama', mistral: 'llama', qwen2: 'llama' };
 
 /** A local model folder's family and depth from its config.json (as given, beside the experiment, or in public/). */
-export function localModelConfig(raw: unknown, experimentFile: string): { arch?: ArchId; nLayer?: number } | null {
+export function localModelConfig(raw: unknown, experimentFile: string): { arch?: ArchId; nLayer?: number; editLayer?: number } | null {
   const model = (raw as { model?: unknown } | null)?.model;
   if (typeof model !== 'string') return null;
   const dirs = [model, resolve(dirname(experimentFile), model), ...(model.startsWith('public/') ? [resolve(PUBLIC_DIR, model.slice('public/'.length))] : [])];
@@ -214,7 +216,13 @@ export function localModelConfig(raw: unknown, experimentFile: string): { arch?:
   try {
     const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     const n = c.n_layer ?? c.num_hidden_layers;
-    return { arch: typeof c.model_type === 'string' ? MODEL_TYPES[c.model_type] : undefined, nLayer: Number.isInteger(n) ? (n as number) : undefined };
+    // The lab's own key: the edit layer causal tracing picked (parseGpt2Config checks it when the model loads).
+    const edit = (c.butterfly_lab as { edit_layer?: unknown } | undefined)?.edit_layer;
+    return {
+      arch: typeof c.model_type === 'string' ? MODEL_TYPES[c.model_type] : undefined,
+      nLayer: Number.isInteger(n) ? (n as number) : undefined,
+      ...(Number.isInteger(edit) && (edit as number) >= 0 && (!Number.isInteger(n) || (edit as number) < (n as number)) ? { editLayer: edit as number } : {}),
+    };
   } catch {
     return null;
   }

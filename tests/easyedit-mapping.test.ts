@@ -2,9 +2,11 @@
 // target, every row a method reads lands in its class's field (or is said to
 // have no counterpart), a row the method does not read is said to be
 // ignored, and docs/easyedit.md's mapping table names every row.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildEasyEditExport } from '../cli/export-easyedit.ts';
+import { buildEasyEditExport, localModelConfig } from '../cli/export-easyedit.ts';
 import { ARCHITECTURES } from '../cli/easyedit/architectures.ts';
 import { classFieldName, EASYEDIT_CLASSES, inClass } from '../cli/easyedit/classes.ts';
 import { toEasyEditHparams } from '../cli/easyedit/hparams.ts';
@@ -90,6 +92,13 @@ describe('export ← settings table', () => {
     expect(on('memit', 'gpt2-xl')).toMatchObject({ layers: [13, 14, 15, 16, 17], mom2_update_weight: { float: 20000 }, clamp_norm_factor: { float: 0.75 } });
     // A model we have no config for: the table's depth-relative defaults (ROME: 17/48 of 40 layers → 14).
     expect(on('rome', 'someone/model', { arch: 'llama', nLayer: 40 }).layers).toEqual([14]);
+    // A local folder naming its edit layer (config.json butterfly_lab.edit_layer): the table's layers sit there, as in the Lab.
+    const dir = mkdtempSync(join(tmpdir(), 'edit-layer-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', n_layer: 12, butterfly_lab: { edit_layer: 3 } }));
+    const local = localModelConfig({ model: dir }, join(dir, 'experiment.json'));
+    expect(local).toEqual({ arch: 'gpt2', nLayer: 12, editLayer: 3 });
+    expect(on('rome', dir, local!).layers).toEqual([3]);
+    expect(on('memit', dir, local!).layers).toEqual([2, 3]);
     // Stated values win over official ones.
     expect(toEasyEditHparams(parseExperiment({ ...base('rome'), model: 'EleutherAI/gpt-j-6b', method: { name: 'rome', layer: 9 } })).fields.layers).toEqual([9]);
   });

@@ -71,6 +71,8 @@ export interface KnownModel {
    * (which are GPT-2's): for every method, then per method.
    */
   official: { all?: Record<string, SettingValue> } & Partial<Record<MethodName, Record<string, SettingValue>>>;
+  /** The edit layer the model's folder names (causal tracing), which the table's layer defaults take. */
+  editLayer?: number;
   /** Where the defaults come from, for the export's notes. */
   source: string;
 }
@@ -112,8 +114,9 @@ export function knownModel(modelId: string): KnownModel | null {
 }
 
 /** A model we have no config for: the table's depth-relative defaults. */
-export function defaultModel(arch: ArchId, nLayer: number): KnownModel {
-  return { arch, nLayer, official: {}, source: `no official config: ${TABLE}, relative to ${nLayer} layers` };
+export function defaultModel(arch: ArchId, nLayer: number, editLayer?: number): KnownModel {
+  const where = editLayer === undefined ? `relative to ${nLayer} layers` : `for ${nLayer} layers, at the edit layer ${editLayer} the model's config.json names`;
+  return { arch, nLayer, official: {}, ...(editLayer === undefined ? {} : { editLayer }), source: `no official config: ${TABLE}, ${where}` };
 }
 
 /** The official value of a setting for this model and method, when there is one. */

@@ -17,6 +17,8 @@ export interface ModelOptions {
   arch?: ArchId;
   /** The depth, when the model is not one we know. */
   nLayer?: number;
+  /** The edit layer a local model folder names (config.json butterfly_lab.edit_layer): the default layer, as in the Lab. */
+  editLayer?: number;
 }
 
 export interface EasyEditHparams {
@@ -40,12 +42,12 @@ export class ExportError extends Error {
 
 export function resolveModel(modelId: string, opts: ModelOptions): KnownModel {
   const known = knownModel(modelId);
-  if (known && opts.nLayer === undefined && (opts.arch === undefined || opts.arch === known.arch)) return known;
+  if (known && opts.nLayer === undefined && opts.editLayer === undefined && (opts.arch === undefined || opts.arch === known.arch)) return known;
   const arch = opts.arch ?? known?.arch ?? guessArch(modelId);
   if (!arch) throw new ExportError(`cannot tell the architecture of "${modelId}": pass --arch gpt2|gptj|llama (where its MLP weights live) and --n-layer N`);
   const nLayer = opts.nLayer ?? known?.nLayer;
   if (nLayer === undefined) throw new ExportError(`the depth of "${modelId}" is unknown: pass --n-layer N (its num_hidden_layers)`);
-  return defaultModel(arch, nLayer);
+  return defaultModel(arch, nLayer, opts.editLayer);
 }
 
 /** Does this row concern the method's EasyEdit class? Method rows: the table says; others (statistics): the class has the field. */
@@ -95,7 +97,7 @@ export function toEasyEditHparams(exp: Experiment, opts: ModelOptions = {}): Eas
       const e = settingError(row, stated, model.nLayer);
       if (e) throw new ExportError(`${row.key} ${e} (${exp.model} has ${model.nLayer} layers)`);
     }
-    const value = stated ?? officialDefault(model, method, row.key) ?? exportDefault(row.key) ?? row.default({ method, nLayer: model.nLayer });
+    const value = stated ?? officialDefault(model, method, row.key) ?? exportDefault(row.key) ?? row.default({ method, nLayer: model.nLayer, editLayer: model.editLayer });
     if (value === undefined) continue;
     const [field, v] = inClass(cls, target.field, target.write ? target.write(value) : (value as YamlValue), ctx);
     filled[field] = v;
