@@ -5,6 +5,7 @@ import { openStartupExperiment } from './startup.ts';
 import { Header } from './components/Header.tsx';
 import { Diagnostics } from './components/Diagnostics.tsx';
 import { LabView } from './components/LabView.tsx';
+import { OpenResultsWithoutGpu } from './components/OpenResultsWithoutGpu.tsx';
 import { ProbingNotice } from './components/ProbingNotice.tsx';
 import { TabBar, type TabId } from './components/TabBar.tsx';
 import { WebGpuUnavailable } from './components/WebGpuUnavailable.tsx';
@@ -24,7 +25,14 @@ export function App() {
   }, [status]);
 
   let content;
-  if (status === 'failed' && error && !rebuilding) content = <WebGpuUnavailable error={error} />;
+  if (status === 'failed' && error && !rebuilding) {
+    content = (
+      <>
+        <WebGpuUnavailable error={error} />
+        <OpenResultsWithoutGpu />
+      </>
+    );
+  }
   else if (probe && (status === 'ready' || rebuilding)) {
     content = (
       <>

@@ -19,8 +19,9 @@ export class ShareUrlError extends Error {
   }
 }
 
-export function encodeExperiment(exp: Experiment): string {
-  return `${HASH_KEY}=${toBase64Url(deflateSync(strToU8(JSON.stringify(exp)), { level: 9 }))}`;
+/** `extra`: more top-level fields beside the experiment's (e.g. imported curves, app/shared-curves.ts). */
+export function encodeExperiment(exp: Experiment, extra: Record<string, unknown> = {}): string {
+  return `${HASH_KEY}=${toBase64Url(deflateSync(strToU8(JSON.stringify({ ...extra, ...exp })), { level: 9 }))}`;
 }
 
 /** The hash (with or without '#') holds an experiment at all? Other hashes are left alone. */
@@ -29,6 +30,11 @@ export function hashHasExperiment(hash: string): boolean {
 }
 
 export function decodeExperiment(hash: string): Experiment {
+  return decodeSharePayload(hash).experiment;
+}
+
+/** The experiment, and the link's JSON as sent (for fields beside the experiment, checked by their readers). */
+export function decodeSharePayload(hash: string): { experiment: Experiment; raw: Record<string, unknown> } {
   const h = hash.replace(/^#/, '');
   if (h.length > MAX_HASH_LENGTH) throw new ShareUrlError(`The shared link is too long (${h.length.toLocaleString('en-US')} characters; at most ${MAX_HASH_LENGTH.toLocaleString('en-US')}).`);
   if (!hashHasExperiment(h)) throw new ShareUrlError('The link does not hold an experiment.');
@@ -49,7 +55,7 @@ export function decodeExperiment(hash: string): Experiment {
     throw new ShareUrlError('The shared link is corrupt: its experiment is not valid JSON.');
   }
   try {
-    return parseExperiment(value);
+    return { experiment: parseExperiment(value), raw: value as Record<string, unknown> };
   } catch (e) {
     if (e instanceof ExperimentError) throw new ShareUrlError(`The shared experiment is invalid: ${e.message.replace(/^experiment: /, '')}.`);
     throw e;

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
-import { chartRows, logTicks, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
+import { chartRows, logTicks, referenceSeries, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
 import { formatPpl } from '../format.ts';
 import { useCurves } from '../use-curves.ts';
 import { ChartExportButtons } from './ChartExportButtons.tsx';
@@ -25,19 +25,21 @@ export function CollapseChart() {
   const series = useCurves();
   const svgHolder = useRef<HTMLDivElement>(null);
   const { rows, tasks, domain } = chartRows(series);
-  const live = series[0]!;
+  // Without a model, imported results still plot: their first curve gives the reference lines.
+  const live = referenceSeries(series) ?? series[0]!;
   const baseline = live.points[0]?.me_ppl;
   const threshold = baseline !== undefined ? baseline * live.collapseFactor : undefined;
-  const points = live.points.length;
+  const points = series[0]!.points.length;
+  const shown = series.filter((s) => s.points.length > 0).length;
 
   return (
-    <section className="card panel" data-testid="collapse-chart" data-points={points} aria-labelledby="chart-title">
+    <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby="chart-title">
       <div className="panel-head">
         <h3 id="chart-title">Perplexity against edits</h3>
-        {points > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
+        {shown > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
       </div>
-      {points === 0 ? (
-        <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point.</p>
+      {shown === 0 ? (
+        <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point. Or open results from a GPU run (below).</p>
       ) : (
         <div ref={svgHolder} className="chart-holder">
           <ResponsiveContainer width="100%" height={320}>
@@ -64,6 +66,7 @@ export function CollapseChart() {
                 <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED, fontSize: 11 }} />
               )}
               {series.map((s, i) => {
+                if (!s.points.length) return null; // no model yet: no empty live line in the legend
                 const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
                 return (
                   <Line

@@ -9,6 +9,8 @@ import { HistoryPanel } from './HistoryPanel.tsx';
 import { LinkErrorBanner } from './LinkErrorBanner.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { NoticeBanner } from './NoticeBanner.tsx';
+import { OpenResults } from './OpenResults.tsx';
+import { OpenResultsNotice } from './OpenResultsNotice.tsx';
 import { OperationProgress } from './OperationProgress.tsx';
 import { PendingExperimentBanner } from './PendingExperimentBanner.tsx';
 import { PointsTable } from './PointsTable.tsx';
@@ -23,6 +25,7 @@ export function LabView({ probe }: { probe: ProbeSuccess }) {
     <div className="lab" data-testid="lab">
       <LinkErrorBanner />
       <PendingExperimentBanner />
+      <OpenResultsNotice />
       <ErrorBanner />
       <NoticeBanner />
       {probe.info.isSoftware && <SoftwareAdapterNotice />}
@@ -35,6 +38,7 @@ export function LabView({ probe }: { probe: ProbeSuccess }) {
         <div className="lab-main">
           <FactPanel />
           <CollapseChart />
+          <OpenResults />
           {hasModel && (
             <>
               <PointsTable />

@@ -60,7 +60,8 @@ export function parseGpt2Config(json: string | unknown): Gpt2Config {
   const obj = raw as Record<string, unknown>;
 
   if (obj.model_type !== 'gpt2') {
-    throw new Gpt2ConfigError(`"model_type" must be "gpt2", got ${JSON.stringify(obj.model_type)}`);
+    // Any causal LM may be named for export; say where such a model runs instead.
+    throw new Gpt2ConfigError(`"model_type" must be "gpt2", got ${JSON.stringify(obj.model_type)?.slice(0, 40)}: only GPT-2 runs on this engine; other causal LMs run with EasyEdit on a GPU node (lab export easyedit, docs/easyedit.md)`);
   }
   const nEmbd = positiveInt(obj, 'n_embd');
   const nLayer = positiveInt(obj, 'n_layer');
