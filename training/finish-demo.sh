@@ -15,9 +15,10 @@ LAB="npx tsx cli/main.ts"
 mkdir -p "$R"
 # The edit layer causal tracing picked (the trace step writes it).
 layer() { node -p "JSON.parse(require('fs').readFileSync('$R/trace/trace.json', 'utf8')).bestLayer"; }
-experiment() { # $1 method, $2 mode: an Experiment on the shipped statistics of the traced layer
+experiment() { # $1 method, $2 mode: an Experiment with the model's own defaults (its traced layer);
+  # ROME and C-ROME read the shipped statistics of that layer, the multi-layer methods compute theirs.
   local L; L=$(layer)
-  node -e "console.log(JSON.stringify({version: 1, model: '$M', method: {name: '$1', layer: $L}, stats: {npz: '$M/stats/layer${L}_mom2.npz'}, mode: '$2', eval: {texts: 'me-ppl-50', collapse_factor: 10}}, null, 1))"
+  node -e "const m = '$1'; const one = m === 'rome' || m === 'c-rome'; console.log(JSON.stringify({version: 1, model: '$M', method: {name: m}, ...(one ? {stats: {npz: '$M/stats/layer${L}_mom2.npz'}} : {}), mode: '$2', eval: {texts: 'me-ppl-50', collapse_factor: 10}}, null, 1))"
 }
 steps=${*:-stats facts trace eval mine sweep card}
 for s in $steps; do
