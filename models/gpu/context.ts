@@ -16,8 +16,41 @@ export interface Binding {
   buffer?: GPUBuffer;
 }
 
+/**
+ * What the engine asked of the device, cumulative. Off (null) unless a
+ * benchmark or a debug session turns it on: counting is a few integer adds,
+ * but the hot path should not pay even that by default.
+ */
+export interface GpuCounters {
+  dispatches: number;
+  /** Command buffers submitted. */
+  submits: number;
+  /** GPU→CPU read-backs (each one a round trip that stalls the pipeline) and their bytes. */
+  readbacks: number;
+  readbackBytes: number;
+  /** GPU buffers created (storage, uniform and staging) and their bytes. */
+  buffersCreated: number;
+  bytesCreated: number;
+  /** Host→GPU writes (tensor uploads and uniforms) and their bytes. */
+  uploads: number;
+  bytesUploaded: number;
+}
+
+export function zeroCounters(): GpuCounters {
+  return { dispatches: 0, submits: 0, readbacks: 0, readbackBytes: 0, buffersCreated: 0, bytesCreated: 0, uploads: 0, bytesUploaded: 0 };
+}
+
+/** b − a, field by field (what happened between two snapshots). */
+export function counterDelta(a: GpuCounters, b: GpuCounters): GpuCounters {
+  const out = zeroCounters();
+  for (const k of Object.keys(out) as (keyof GpuCounters)[]) out[k] = b[k] - a[k];
+  return out;
+}
+
 export class GpuContext {
   readonly device: GPUDevice;
+  /** Set by countWork(); null when not counting. */
+  counters: GpuCounters | null = null;
   readonly gpu: Gpu;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
@@ -37,6 +70,30 @@ export class GpuContext {
       const kind = typeof GPUOutOfMemoryError !== 'undefined' && err instanceof GPUOutOfMemoryError ? 'out-of-memory' : 'validation';
       this.uncaptured ??= new GpuError(kind, `GPU error: ${err.message}`);
     });
+  }
+
+  /** Start (or stop) counting dispatches, read-backs, buffers and uploads. */
+  countWork(on = true): void {
+    this.counters = on ? (this.counters ?? zeroCounters()) : null;
+  }
+
+  /** A copy of the counters now (zeros when not counting). */
+  snapshotCounters(): GpuCounters {
+    return { ...(this.counters ?? zeroCounters()) };
+  }
+
+  private countBuffer(bytes: number): void {
+    if (this.counters) {
+      this.counters.buffersCreated++;
+      this.counters.bytesCreated += bytes;
+    }
+  }
+
+  private countUpload(bytes: number): void {
+    if (this.counters) {
+      this.counters.uploads++;
+      this.counters.bytesUploaded += bytes;
+    }
   }
 
   /** Throw (once) the first uncaught GPU error since the last check. */
@@ -61,6 +118,7 @@ export class GpuContext {
     const size = numel(shape);
     const bytes = byteSize(dtype, size);
     this.checkSize(bytes, shape, label);
+    this.countBuffer(bytes);
     const buffer = this.device.createBuffer({
       label,
       size: bytes,
@@ -81,6 +139,7 @@ export class GpuContext {
     // mappedAtCreation: the data is copied in before the buffer exists on the
     // queue, so no ordering with recorded-but-unsubmitted work can bite.
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.countUpload(src.byteLength);
     new Uint8Array(t.buffer.getMappedRange()).set(src);
     t.buffer.unmap();
     return t;
@@ -94,6 +153,7 @@ export class GpuContext {
       throw new Error(`${label}: ${bytes.byteLength} bytes for ${dtype} ${shapeText(shape)} (${want} expected)`);
     }
     const t = this.allocate(shape, dtype, label, true);
+    this.countUpload(bytes.byteLength);
     new Uint8Array(t.buffer.getMappedRange()).set(bytes);
     t.buffer.unmap();
     return t;
@@ -114,6 +174,7 @@ export class GpuContext {
       p.set(bytes);
       return p;
     })();
+    this.countUpload(padded.byteLength);
     this.device.queue.writeBuffer(t.buffer, 0, padded);
   }
 
@@ -139,6 +200,11 @@ export class GpuContext {
   }
 
   async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    this.countBuffer(bytes);
+    if (this.counters) {
+      this.counters.readbacks++;
+      this.counters.readbackBytes += bytes;
+    }
     const staging = this.device.createBuffer({
       label: 'staging',
       size: bytes,
@@ -189,6 +255,8 @@ export class GpuContext {
       else if (types[k] === 'i32') i[k] = v;
       else f[k] = v;
     });
+    this.countBuffer(n * 4);
+    this.countUpload(n * 4);
     const buffer = this.device.createBuffer({ label: 'uniform', size: n * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(buffer, 0, buf);
     this.retired.push(buffer);
@@ -211,6 +279,7 @@ export class GpuContext {
       binding,
       resource: { buffer: 'buffer' in b ? b.buffer : b },
     }));
+    if (this.counters) this.counters.dispatches++;
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
@@ -223,6 +292,7 @@ export class GpuContext {
     this.endPass();
     if (this.encoder) {
       this.device.queue.submit([this.encoder.finish()]);
+      if (this.counters) this.counters.submits++;
       this.encoder = null;
     }
     const retired = this.retired;
