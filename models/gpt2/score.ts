@@ -4,7 +4,11 @@
 // floats per token come back to the CPU.
 // Texts longer than the context are scored with a sliding window: each window
 // scores only the tokens the previous one did not (stride = context / 2).
+// Windows are sorted by length and batched up to a row budget the device's
+// binding limit allows; only scored rows reach the unembedding (padding and
+// each window's last position are gathered out first).
 import { decodeLseState, logSoftmaxAccumulate, LSE_STATE_WIDTH } from '../kernels/cross-entropy.ts';
+import { gatherRows } from '../kernels/embedding.ts';
 import { matmul } from '../kernels/matmul.ts';
 import type { Gpt2Model } from './model.ts';
 
@@ -25,7 +29,6 @@ export interface ScoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const NO_TARGET = 0xffffffff;
 const LOGITS_BYTES = 128 * 2 ** 20;
 
 /** One forward-pass window: its ids, and the first position whose next token is scored. */
@@ -53,7 +56,11 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
   const { config } = model;
   // One logits chunk is rows × chunk columns of f32: keep it within LOGITS_BYTES.
   const chunkCols = Math.max(...model.weights.wte.map((c) => c.table.shape[0]!));
-  const maxRows = opts.maxRows ?? Math.max(64, Math.min(1024, Math.floor(LOGITS_BYTES / (4 * chunkCols))));
+  const lim = Math.min(model.ctx.limits.maxStorageBufferBindingSize, model.ctx.limits.maxBufferSize);
+  const logitsBytes = Math.min(LOGITS_BYTES, lim);
+  // The MLP's [rows, 4d] activation must fit one binding too.
+  const byMlp = Math.floor(lim / (16 * config.nEmbd));
+  const maxRows = opts.maxRows ?? Math.max(64, Math.min(1024, byMlp, Math.floor(logitsBytes / (4 * chunkCols))));
   const ctxLen = Math.min(config.nPositions, maxRows);
   const stride = opts.stride ?? Math.max(1, Math.floor(ctxLen / 2));
   const results = seqs.map((s) => ({ nll: new Float64Array(Math.max(0, s.length - 1)), argmax: new Uint32Array(Math.max(0, s.length - 1)) }));
@@ -77,26 +84,41 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
 async function scoreWindows(model: Gpt2Model, group: Window[], results: SequenceScores[]): Promise<void> {
   const { ctx } = model;
   const batch = model.batch(group.map((w) => w.ids));
-  const { B, T } = batch;
-  const targets = new Uint32Array(B * T).fill(NO_TARGET);
+  const { T } = batch;
+  // The scored rows, in order: row b·T + t predicts token t+1 of window b.
+  const rowsHost: number[] = [];
+  const targetsHost: number[] = [];
   group.forEach((w, b) => {
-    for (let t = w.scoreFrom; t + 1 < w.ids.length; t++) targets[b * T + t] = w.ids[t + 1]!;
+    for (let t = w.scoreFrom; t + 1 < w.ids.length; t++) {
+      rowsHost.push(b * T + t);
+      targetsHost.push(w.ids[t + 1]!);
+    }
   });
+  const n = rowsHost.length;
+  if (n === 0) {
+    ctx.release(batch.ids);
+    return;
+  }
+  const targets = Uint32Array.from(targetsHost);
   const { hidden } = model.forward(batch);
-  const tgt = ctx.upload(targets, [B * T], 'u32', 'targets');
-  const state = ctx.empty([B * T, LSE_STATE_WIDTH], 'f32', 'lse.state');
+  const rows = ctx.upload(Uint32Array.from(rowsHost), [n], 'u32', 'score.rows');
+  const hs = gatherRows(ctx, hidden, rows); // [n, d]
+  ctx.release(hidden, rows, batch.ids);
+  const tgt = ctx.upload(targets, [n], 'u32', 'targets');
+  const state = ctx.empty([n, LSE_STATE_WIDTH], 'f32', 'lse.state');
   for (const [k, chunk] of model.weights.wte.entries()) {
-    const logits = matmul(ctx, hidden, chunk.table, { transB: true });
+    const logits = matmul(ctx, hs, chunk.table, { transB: true });
     logSoftmaxAccumulate(ctx, logits, tgt, state, chunk.rowOffset, k === 0);
     ctx.release(logits);
   }
   const scores = decodeLseState(await ctx.downloadF32(state), targets);
-  ctx.release(hidden, tgt, state, batch.ids);
-  group.forEach((w, b) => {
+  ctx.release(hs, tgt, state);
+  let i = 0;
+  for (const w of group) {
     const r = results[w.seq]!;
-    for (let t = w.scoreFrom; t + 1 < w.ids.length; t++) {
-      r.nll[w.start + t] = scores.nll[b * T + t]!;
-      r.argmax[w.start + t] = scores.argmax[b * T + t]!;
+    for (let t = w.scoreFrom; t + 1 < w.ids.length; t++, i++) {
+      r.nll[w.start + t] = scores.nll[i]!;
+      r.argmax[w.start + t] = scores.argmax[i]!;
     }
-  });
+  }
 }
