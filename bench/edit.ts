@@ -40,9 +40,9 @@ const REQUEST = { prompt: '{} plays the sport of', subject: 'LeBron James', targ
 const TEMPLATES = ['{}', 'The following is true. {}', 'Therefore, it is known that {}', 'I read that {}', 'You know, {}'];
 
 export const EDIT_BENCH_SHAPES: Record<string, EditBenchShape> = {
-  tiny: { name: 'tiny', steps: 10, templates: TEMPLATES, forwardBatch: 4, forwardSeq: 128, evalTexts: 50, repeats: 5 },
-  // GPT-2 small on SwiftShader: a v* step takes seconds, so few steps and short prompts.
-  small: { name: 'small', steps: 4, templates: TEMPLATES.slice(0, 2), forwardBatch: 1, forwardSeq: 64, evalTexts: 6, repeats: 2 },
+  tiny: { name: 'tiny', steps: 8, templates: TEMPLATES, forwardBatch: 4, forwardSeq: 64, evalTexts: 20, repeats: 3 },
+  // GPT-2 small on SwiftShader: a v* step takes seconds, so few steps, short prompts, few texts.
+  small: { name: 'small', steps: 4, templates: TEMPLATES.slice(0, 2), forwardBatch: 3, forwardSeq: 32, evalTexts: 3, repeats: 1 },
 };
 
 const median = (xs: number[]) => {
