@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateContextTemplates } from '../models/editing/templates.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
+import { greedyGenerate } from '../models/eval/greedy.ts';
+import { gpuScoringModel } from '../models/eval/scoring-model.ts';
 import { generate } from '../models/gpt2/generate.ts';
 import { loadGpt2 } from '../models/gpt2/load.ts';
 import { dirModelFiles } from '../models/gpt2/load-node.ts';
@@ -58,6 +60,34 @@ describe('generation', () => {
       expect(t.endsWith('. {}')).toBe(true);
       expect(t.split('{}')).toHaveLength(2);
     }
+  });
+
+  it('the key/value cache gives the uncached tokens: greedy, top-k, ragged prompts, the context limit', async () => {
+    const ctx = await nodeGpuContext();
+    const model = await loadGpt2(ctx, dirModelFiles('public/models/tiny-gpt2'));
+    const prompts: number[][] = forward.texts.map((t: { ids: number[] }, i: number) => t.ids.slice(0, 3 + ((5 * i) % 11)));
+    const greedy = { maxNewTokens: 7, stopAtEos: false };
+    expect(await generate(model, prompts, greedy)).toEqual(await generate(model, prompts, { ...greedy, cache: false }));
+    const topK = (seed: number, cache: boolean) => generate(model, prompts, { maxNewTokens: 5, topK: 4, random: seededRandom(seed), cache });
+    expect(await topK(3, true)).toEqual(await topK(3, false));
+    // A prompt two tokens short of the context gets two tokens, as without the cache.
+    const n = model.config.nPositions;
+    const long = [Array.from({ length: n - 2 }, (_, i) => (i * 37) % 1000), [5, 6, 7]];
+    const a = await generate(model, long, { maxNewTokens: 4, stopAtEos: false });
+    expect(a[0]).toHaveLength(2);
+    expect(a).toEqual(await generate(model, long, { maxNewTokens: 4, stopAtEos: false, cache: false }));
+  });
+
+  it('greedy QA answers are the same through the cache and the step-by-step loop', async () => {
+    const ctx = await nodeGpuContext();
+    const model = await loadGpt2(ctx, dirModelFiles('public/models/tiny-gpt2'));
+    const tok = loadGpt2TokenizerFromDir();
+    const lm = gpuScoringModel(model);
+    const prompts = ['Q: who wrote the book?\nA:', 'The capital of France is', 'One, two,'].map((t) => tok.encode(t));
+    const opts = { maxNewTokens: 6, until: ['\n', '.', ','] };
+    const cached = await greedyGenerate(lm, tok, prompts, opts);
+    const looped = await greedyGenerate({ ...lm, greedy: undefined }, tok, prompts, opts);
+    expect(cached).toEqual(looped);
   });
 
   it('seeded subsamples are stable and distinct', () => {

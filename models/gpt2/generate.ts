@@ -1,11 +1,13 @@
 // Short generations: greedy (argmax) or top-k sampling with a seeded RNG.
-// No KV cache: each step re-runs the prompt, which is fine for the handful
-// of tokens the lab generates (ROME's context templates, before/after
-// previews, QA answers). Only the last row of each sequence is unembedded.
+// With a key/value cache (kv-cache.ts): the prompts run once, then each new
+// token is one row per sequence. `cache: false` re-runs the whole sequence
+// every step, the reference the cached path is tested against. Only the
+// last row of each sequence is unembedded.
 import { decodeLseState, logSoftmaxAccumulate, LSE_STATE_WIDTH } from '../kernels/cross-entropy.ts';
 import { gatherRows } from '../kernels/embedding.ts';
 import { matmul } from '../kernels/matmul.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
+import { KvCache } from './kv-cache.ts';
 import { EOS_ID, type Gpt2Model } from './model.ts';
 
 export interface GenerateOptions {
@@ -16,6 +18,12 @@ export interface GenerateOptions {
   random?: () => number;
   /** Stop a sequence at EOS (it is kept). Default true. */
   stopAtEos?: boolean;
+  /** Stop sequence i once this says so, given its new tokens so far (e.g. a stop string was decoded). */
+  stopWhen?: (i: number, added: readonly number[]) => boolean;
+  /** After each step, with the step count. */
+  onStep?: (step: number) => void;
+  /** Default: with more than one new token. false re-runs every sequence from its start each step (the uncached reference). */
+  cache?: boolean;
   signal?: AbortSignal;
 }
 
@@ -27,6 +35,8 @@ export async function generate(model: Gpt2Model, prompts: readonly (readonly num
   prompts.forEach((p, i) => {
     if (p.length === 0) throw new Error(`prompt ${i} is empty`);
   });
+  // One new token is one forward pass either way: a cache would only be written, never read.
+  if (opts.cache ?? opts.maxNewTokens > 1) return generateCached(model, prompts, opts);
   const seqs = prompts.map((p) => [...p]);
   const added: number[][] = prompts.map(() => []);
   const active = prompts.map(() => true);
@@ -46,7 +56,48 @@ export async function generate(model: Gpt2Model, prompts: readonly (readonly num
       seqs[i]!.push(t);
       added[i]!.push(t);
       if (t === EOS_ID && opts.stopAtEos !== false) active[i] = false;
+      if (opts.stopWhen?.(i, added[i]!)) active[i] = false;
     });
+    opts.onStep?.(step + 1);
+  }
+  return added;
+}
+
+/** generate() with a key/value cache: the same tokens, one row per sequence per step. */
+async function generateCached(model: Gpt2Model, prompts: readonly (readonly number[])[], opts: GenerateOptions): Promise<number[][]> {
+  const { ctx, config } = model;
+  const topK = opts.topK ?? 0;
+  const added: number[][] = prompts.map(() => []);
+  // As the uncached loop: a sequence runs while it is shorter than the context.
+  const active = prompts.map((p) => p.length < config.nPositions);
+  if (!active.some(Boolean) || opts.maxNewTokens <= 0) return added;
+  const longest = Math.max(...prompts.filter((_, i) => active[i]).map((p) => p.length));
+  const cache = new KvCache(model, prompts.length, Math.min(config.nPositions, longest + opts.maxNewTokens));
+  try {
+    let feed: (readonly number[])[] = prompts.map((p, i) => (active[i] ? p : []));
+    for (let step = 0; step < opts.maxNewTokens; step++) {
+      opts.signal?.throwIfAborted();
+      const live = prompts.map((_, i) => i).filter((i) => active[i]);
+      if (live.length === 0) break;
+      const hidden = cache.append(feed);
+      const rows = ctx.upload(Uint32Array.from(live), [live.length], 'u32', 'gen.rows');
+      const hs = gatherRows(ctx, hidden, rows);
+      ctx.release(hidden, rows);
+      const next = topK > 0 ? await sampleTopK(model, hs, topK, opts.random!) : await argmaxRows(model, hs);
+      ctx.release(hs);
+      feed = prompts.map(() => []);
+      live.forEach((i, b) => {
+        const t = next[b]!;
+        added[i]!.push(t);
+        feed[i] = [t];
+        if (t === EOS_ID && opts.stopAtEos !== false) active[i] = false;
+        if (opts.stopWhen?.(i, added[i]!)) active[i] = false;
+        if (prompts[i]!.length + added[i]!.length >= config.nPositions) active[i] = false;
+      });
+      opts.onStep?.(step + 1);
+    }
+  } finally {
+    cache.release();
   }
   return added;
 }
