@@ -9,6 +9,7 @@
 //   forward bench  a fixed batch×seq of random tokens, forward+NLL, tokens/s
 //   eval point     ME-PPL texts through the Lab's scoring path, tokens/s ÷ the forward bench's (target ≥ 0.8)
 //   counters       dispatches, read-backs, buffers created, uploads per v* step and per evaluation batch
+//   edit stages    one whole ROME edit by stage (bench/edit-stages.ts): seconds and counters each
 // Benchmarks are not tests: `npm test` never runs this.
 import { readFileSync } from 'node:fs';
 import { computeVStar, targetIdsOf, vPrompts } from '../models/editing/v-star.ts';
@@ -22,6 +23,7 @@ import { dirModelFiles } from '../models/gpt2/load-node.ts';
 import type { Gpt2Model } from '../models/gpt2/model.ts';
 import { scoreSequences } from '../models/gpt2/score.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
+import { editStages, type EditStage } from './edit-stages.ts';
 import { prepareShape, SHAPE_ASSETS } from './prepare.ts';
 
 export interface EditBenchShape {
@@ -34,15 +36,19 @@ export interface EditBenchShape {
   /** ME-PPL texts scored by the evaluation point (the first n of ME-PPL_50). */
   evalTexts: number;
   repeats: number;
+  /** Tokens of the stand-in corpus for the edit's key statistics stage. */
+  statsTokens: number;
+  /** v* steps of the whole edit (default: steps). */
+  editSteps?: number;
 }
 
 const REQUEST = { prompt: '{} plays the sport of', subject: 'LeBron James', target_new: 'football' };
 const TEMPLATES = ['{}', 'The following is true. {}', 'Therefore, it is known that {}', 'I read that {}', 'You know, {}'];
 
 export const EDIT_BENCH_SHAPES: Record<string, EditBenchShape> = {
-  tiny: { name: 'tiny', steps: 8, templates: TEMPLATES, forwardBatch: 4, forwardSeq: 64, evalTexts: 20, repeats: 3 },
+  tiny: { name: 'tiny', steps: 8, templates: TEMPLATES, forwardBatch: 4, forwardSeq: 64, evalTexts: 20, repeats: 3, statsTokens: 2048 },
   // GPT-2 small on SwiftShader: a v* step takes seconds, so few steps, short prompts, few texts.
-  small: { name: 'small', steps: 4, templates: TEMPLATES.slice(0, 2), forwardBatch: 3, forwardSeq: 32, evalTexts: 3, repeats: 1 },
+  small: { name: 'small', steps: 4, templates: TEMPLATES.slice(0, 2), forwardBatch: 3, forwardSeq: 32, evalTexts: 3, repeats: 1, statsTokens: 128 },
 };
 
 const median = (xs: number[]) => {
@@ -72,6 +78,8 @@ export interface EditBenchResult {
   vStar: { steps: number; stepSeconds: number; stepTimes: number[]; ratio: number; countersPerStep: GpuCounters; firstStepCounters: GpuCounters };
   forwardBench: { batch: number; seq: number; seconds: number; tokensPerSecond: number };
   evalPoint: { texts: number; tokens: number; batches: number; seconds: number; tokensPerSecond: number; ratio: number; counters: GpuCounters; countersPerBatch: GpuCounters };
+  /** One whole edit (the model is edited: run last). */
+  editStages: EditStage[];
   targets: { vStarRatioAtMost2: boolean; evalRatioAtLeast08: boolean; zeroBuffersPerStep: boolean; zeroBuffersPerEvalBatch: boolean };
 }
 
@@ -130,6 +138,12 @@ export async function benchEditShape(ctx: GpuContext, model: Gpt2Model, plan: Ed
   log(`${plan.name}: eval point ${ids.length} texts (${evalTokens} tokens, ${batches} batches): ${evalTps.toFixed(1)} tokens/s, ratio ${(evalTps / fbTps).toFixed(2)}`);
   const perBatch = Object.fromEntries(Object.entries(evalCounters).map(([k, v]) => [k, v / Math.max(1, batches)])) as unknown as GpuCounters;
 
+  // One whole edit, stage by stage (last: it changes the weights).
+  const hpEdit = romeHparams(config.nLayer, { v_num_grad_steps: plan.editSteps ?? plan.steps });
+  hpEdit.early_stop_loss = -Infinity; // every step, as a hard edit
+  const { stages } = await editStages(model, tok, REQUEST, hpEdit, { statsTokens: plan.statsTokens, templates: plan.templates, generateTemplates: true });
+  log(`${plan.name}: edit stages ${stages.map((st) => `${st.stage} ${st.seconds.toFixed(2)} s`).join(', ')}`);
+
   const ratio = stepSeconds / forwardSeconds;
   const wdtype = model.weights.wte[0]!.table.dtype;
   return {
@@ -139,6 +153,7 @@ export async function benchEditShape(ctx: GpuContext, model: Gpt2Model, plan: Ed
     forwardNll: { seconds: forwardSeconds, tokensPerSecond: promptTokens / forwardSeconds },
     vStar: { steps: plan.steps, stepSeconds, stepTimes, ratio, countersPerStep, firstStepCounters: counterDelta(all[0]!.c, all[1]!.c) },
     forwardBench: { batch: plan.forwardBatch, seq: plan.forwardSeq, seconds: fbSeconds, tokensPerSecond: fbTps },
+    editStages: stages,
     evalPoint: { texts: ids.length, tokens: evalTokens, batches, seconds: evalSeconds, tokensPerSecond: evalTps, ratio: evalTps / fbTps, counters: evalCounters, countersPerBatch: perBatch },
     targets: {
       vStarRatioAtMost2: ratio <= 2,
@@ -163,12 +178,19 @@ function markdown(results: EditBenchResult[], adapter: string): string {
       `${r.evalPoint.countersPerBatch.buffersCreated.toFixed(1)}`,
     ].join(' | '),
   );
+  const stageRows = results.flatMap((r) =>
+    r.editStages.map((st) => `| ${r.shape} | ${st.stage} (per ${st.per}) | ${st.seconds.toFixed(3)} | ${st.counters.dispatches} | ${st.counters.readbacks} (${st.counters.readbackBytes} B) | ${st.counters.buffersCreated} | ${st.counters.uploads} (${st.counters.bytesUploaded} B) |`),
+  );
   return [
     `Adapter: ${adapter}`,
     '',
     '| shape | forward+NLL tokens/s (v* prompts) | v* step s | v* ratio | forward bench tokens/s | eval tokens/s | eval ratio | per v* step: dispatches / read-backs / buffers / uploads | buffers per eval batch |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r} |`),
+    '',
+    '| shape | edit stage | seconds | dispatches | read-backs | buffers created | uploads |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...stageRows,
   ].join('\n');
 }
 

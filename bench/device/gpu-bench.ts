@@ -2,26 +2,19 @@
 // seeded random weights (generated while loading, nothing on disk), f32 and
 // f16, in Node through Dawn. Per shape and dtype it prints
 //   forward+NLL tokens/s at a fixed batch×seq, and its achieved GFLOP/s
-//   ROME's stages in seconds: key statistics (once per layer), Cholesky, k̄, v*, solve, update
+//   ROME's stages in seconds and counters: templates, key statistics (once per layer), Cholesky, k̄, v*, solve, update
 //   one v* step, its ratio to forward+NLL over the same prompts, its achieved GFLOP/s
 //   the evaluation point's tokens/s ÷ the forward's, buffers created per step
 // against the GPU's fp32 peak (GPU_PEAK_TFLOPS, or a table of known GPUs).
 // Run through bench/device/run.sh; writes bench/results/device-<time>.json.
 //   npx tsx bench/device/gpu-bench.ts [--shapes gpt2,gpt2-medium,gpt2-xl] [--dtypes F32,F16] [--steps 8]
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cholesky, solve } from '../../models/editing/cholesky.ts';
-import { keyCovariance } from '../../models/editing/covariance.ts';
-import { WeightHistory } from '../../models/editing/history.ts';
-import { keysAt } from '../../models/editing/keys.ts';
-import { romeHparams } from '../../models/editing/rome-hparams.ts';
-import { keyContexts } from '../../models/editing/rome.ts';
-import { computeVStar } from '../../models/editing/v-star.ts';
 import { nodeGpuContext } from '../../models/gpu/node-gpu.ts';
 import { destroyGpt2Weights } from '../../models/gpt2/gpu-weights.ts';
 import { loadGpt2 } from '../../models/gpt2/load.ts';
 import type { Gpt2PresetId } from '../../models/gpt2/presets.ts';
-import { loadGpt2TokenizerFromDir } from '../../models/tokenizer/tokenizer-node.ts';
 import { benchEditShape, type EditBenchShape } from '../edit.ts';
+import type { EditStage } from '../edit-stages.ts';
 import { gpt2ForwardFlops } from '../flops.ts';
 import { randomModelFiles } from './random-model.ts';
 
@@ -53,8 +46,6 @@ const info = ctx.gpu.info;
 const adapter = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.replace(/\s+/g, ' ').trim();
 const peakTflops = Number(process.env.GPU_PEAK_TFLOPS) || PEAKS.find(([re]) => re.test(adapter))?.[1] || NaN;
 log(`adapter: ${adapter}${info.isSoftware ? ' (SOFTWARE: this is not the GPU; see bench/device/README.md)' : ''}; fp32 peak ${peakTflops} TFLOP/s`);
-const tok = loadGpt2TokenizerFromDir();
-const request = { prompt: '{} plays the sport of', subject: 'LeBron James', target_new: 'football' };
 const templates = ['{}', 'The following is true. {}', 'Therefore, it is known that {}', 'I read that {}', 'You know, {}'];
 const rows: unknown[] = [];
 
@@ -72,7 +63,7 @@ for (const shape of shapes) {
     const [model, tLoad] = await timed(() => loadGpt2(ctx, randomModelFiles(shape, dtype)));
     const c = model.config;
     try {
-      const plan: EditBenchShape = { name: `${shape}-${dtype}`, steps, templates, forwardBatch: 8, forwardSeq: 256, evalTexts: 50, repeats: 3 };
+      const plan: EditBenchShape = { name: `${shape}-${dtype}`, steps, templates, forwardBatch: 8, forwardSeq: 256, evalTexts: 50, repeats: 3, statsTokens: 4096, editSteps: 20 };
       const r = await benchEditShape(ctx, model, plan, log);
       const fwdFlops = gpt2ForwardFlops(c, plan.forwardBatch, plan.forwardSeq);
       // v* step ≈ forward of the blocks above the edit layer + their backward (2×) + two passes of the loss rows over the vocabulary.
@@ -81,19 +72,9 @@ for (const shape of shapes) {
       const lossRows = templates.length + 1;
       const vFlops = 3 * upper * blockFlops + 2 * 2 * lossRows * c.nEmbd * c.vocabSize;
 
-      // ROME's stages, timed one by one (statistics over 4,096 random tokens: a stand-in corpus).
-      const hp = romeHparams(c.nLayer, { v_num_grad_steps: 20 });
-      const seqs = Array.from({ length: 16 }, (_, b) => Array.from({ length: 256 }, (_, t) => (b * 7919 + t * 104729) % 50000));
-      const [stats, tStats] = await timed(() => keyCovariance(model, hp.layer, seqs));
-      const [factor, tChol] = await timed(() => cholesky(stats.C, stats.dim));
-      const contexts = keyContexts(tok, request, templates);
-      const [acts, tKeys] = await timed(() => keysAt(model, hp.layer, contexts.map((x) => ({ ids: x.ids, index: x.index }))));
-      const kStar = new Float64Array(stats.dim);
-      for (const k of acts.keys) for (let i = 0; i < kStar.length; i++) kStar[i]! += k[i]! / acts.keys.length;
-      const [, tSolve] = await timed(() => solve(factor, kStar));
-      const [v, tV] = await timed(() => computeVStar(model, tok, request, templates, hp));
-      const u = Float32Array.from(kStar, (x) => x / Math.hypot(...kStar));
-      const [, tUpdate] = await timed(() => new WeightHistory(model).apply({ layer: hp.layer, u, right: Float32Array.from(v.vStar) }));
+      // ROME's stages (benchEditShape ran them one by one: statistics over 4,096 random tokens, 20 v* steps).
+      const stages = r.editStages;
+      const sec = Object.fromEntries(stages.map((st) => [st.stage, st.seconds])) as Record<EditStage['stage'], number>;
 
       const gflops = (flops: number, s: number) => flops / s / 1e9;
       const row = {
@@ -103,7 +84,7 @@ for (const shape of shapes) {
         forward: { batch: plan.forwardBatch, seq: plan.forwardSeq, tokensPerSecond: r.forwardBench.tokensPerSecond, gflops: gflops(fwdFlops, r.forwardBench.seconds) },
         vStep: { seconds: r.vStar.stepSeconds, ratio: r.vStar.ratio, gflops: gflops(vFlops, r.vStar.stepSeconds), countersPerStep: r.vStar.countersPerStep },
         evalPoint: { tokensPerSecond: r.evalPoint.tokensPerSecond, ratio: r.evalPoint.ratio, buffersPerBatch: r.evalPoint.countersPerBatch.buffersCreated },
-        edit: { keyStats: tStats, cholesky: tChol, keys: tKeys, vStar: tV, vStarSteps: v.losses.length, solve: tSolve, update: tUpdate, total: tKeys + tV + tSolve + tUpdate },
+        edit: { ...sec, vStarSteps: plan.editSteps, total: sec.keys + sec.vStar + sec.solve + sec.update, stages },
         peakFraction: { forward: gflops(fwdFlops, r.forwardBench.seconds) / (peakTflops * 1e3), vStep: gflops(vFlops, r.vStar.stepSeconds) / (peakTflops * 1e3) },
       };
       rows.push(row);
