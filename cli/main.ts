@@ -13,7 +13,7 @@ import { MINE_USAGE, mineCommand } from './mine.ts';
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
       file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}
-  lab run <experiment.json> [--json] [--dump] [--save <dir>]
+  lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]
       replays an Experiment (shared/spec/experiment.md) and prints its Result
   ${SWEEP_USAGE}
   ${TRACE_USAGE}
@@ -21,7 +21,7 @@ const USAGE = `usage:
   ${EXPORT_USAGE}
   ${IMPORT_USAGE}`;
 
-const BOOLEAN_FLAGS = new Set(['json', 'dump', 'resume', 'include-unknown']);
+const BOOLEAN_FLAGS = new Set(['json', 'dump', 'resume', 'include-unknown', 'counters']);
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   score: (argv) => scoreCommand(parseArgs(argv, BOOLEAN_FLAGS)),
   run: (argv) => runCommand(parseArgs(argv, BOOLEAN_FLAGS)),
