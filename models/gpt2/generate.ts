@@ -6,6 +6,7 @@
 import { decodeLseState, logSoftmaxAccumulate, LSE_STATE_WIDTH } from '../kernels/cross-entropy.ts';
 import { gatherRows } from '../kernels/embedding.ts';
 import { matmul } from '../kernels/matmul.ts';
+import { mergeTopK, TOP_K_MAX, topKCandidates, topKSegments } from '../kernels/top-k.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { KvCache } from './kv-cache.ts';
 import { EOS_ID, type Gpt2Model } from './model.ts';
@@ -32,6 +33,7 @@ export async function generate(model: Gpt2Model, prompts: readonly (readonly num
   const { ctx, config } = model;
   const topK = opts.topK ?? 0;
   if (topK > 0 && !opts.random) throw new Error('top-k sampling needs a seeded random source');
+  if (topK > TOP_K_MAX) throw new Error(`top-k sampling supports k up to ${TOP_K_MAX}, got ${topK}`);
   prompts.forEach((p, i) => {
     if (p.length === 0) throw new Error(`prompt ${i} is empty`);
   });
@@ -118,28 +120,26 @@ async function argmaxRows(model: Gpt2Model, hs: GpuTensor): Promise<number[]> {
   return Array.from(argmax);
 }
 
-/** ROME's generate_fast sampling: softmax over the k largest logits, then one draw. */
+/**
+ * ROME's generate_fast sampling: softmax over the k largest logits, then one
+ * draw. The k largest are found on the GPU (kernels/top-k.ts): one read-back
+ * of a few candidates per row instead of the whole vocabulary's logits.
+ */
 async function sampleTopK(model: Gpt2Model, hs: GpuTensor, k: number, random: () => number): Promise<number[]> {
   const { ctx } = model;
   const n = hs.shape[0]!;
-  const best: Array<Array<{ id: number; z: number }>> = Array.from({ length: n }, () => []);
-  for (const c of model.weights.wte) {
+  const chunks = model.weights.wte;
+  const segTotal = chunks.reduce((a, c) => a + topKSegments(c.table.shape[0]!), 0);
+  const cand = ctx.empty([n, segTotal, k, 2], 'f32', 'gen.topk');
+  let segOffset = 0;
+  for (const c of chunks) {
     const z = matmul(ctx, hs, c.table, { transB: true });
-    const host = await ctx.downloadF32(z);
+    topKCandidates(ctx, z, k, cand, { colOffset: c.rowOffset, segOffset });
     ctx.release(z);
-    const cols = c.table.shape[0]!;
-    for (let r = 0; r < n; r++) {
-      const list = best[r]!;
-      for (let j = 0; j < cols; j++) {
-        const v = host[r * cols + j]!;
-        if (list.length < k || v > list[list.length - 1]!.z) {
-          list.push({ id: c.rowOffset + j, z: v });
-          list.sort((a, b) => b.z - a.z || a.id - b.id);
-          if (list.length > k) list.pop();
-        }
-      }
-    }
+    segOffset += topKSegments(c.table.shape[0]!);
   }
+  const best = mergeTopK(await ctx.downloadF32(cand), n, k);
+  ctx.release(cand);
   return best.map((list) => {
     const m = list[0]!.z;
     const w = list.map((e) => Math.exp(e.z - m));
