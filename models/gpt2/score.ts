@@ -68,15 +68,37 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
   // Similar lengths together waste less padding.
   windows.sort((a, b) => b.ids.length - a.ids.length);
 
+  // Two batches in flight: the next one is recorded and submitted before the
+  // previous one's read-back is awaited, so the GPU does not idle while the
+  // CPU decodes scores and uploads ids.
   let done = 0;
-  for (let i = 0; i < windows.length; ) {
-    opts.signal?.throwIfAborted();
-    const T = windows[i]!.ids.length;
-    const group: Window[] = [];
-    while (i < windows.length && (group.length + 1) * T <= maxRows) group.push(windows[i++]!);
-    await scoreWindows(model, group, results);
-    done += group.length;
+  let pending: { read: Promise<void>; count: number } | null = null;
+  const settle = async (p: { read: Promise<void>; count: number }) => {
+    await p.read;
+    done += p.count;
     opts.onProgress?.(done, windows.length);
+  };
+  try {
+    for (let i = 0; i < windows.length; ) {
+      opts.signal?.throwIfAborted();
+      const T = windows[i]!.ids.length;
+      const group: Window[] = [];
+      while (i < windows.length && (group.length + 1) * T <= maxRows) group.push(windows[i++]!);
+      const read = scoreWindows(model, group, results);
+      read.catch(() => {}); // awaited in order below; a failure must not surface as an unhandled rejection first
+      const prev: { read: Promise<void>; count: number } | null = pending;
+      pending = { read, count: group.length };
+      if (prev) await settle(prev);
+    }
+    const last: { read: Promise<void>; count: number } | null = pending;
+    pending = null;
+    if (last) await settle(last);
+    // Every batch is read back: what they released can serve the next call now.
+    model.ctx.flush();
+  } finally {
+    // On an abort or error, let the batch in flight finish (its buffers go back to the pool).
+    const left: { read: Promise<void> } | null = pending;
+    if (left) await left.read.catch(() => {});
   }
   return results;
 }
