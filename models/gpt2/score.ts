@@ -4,12 +4,14 @@
 // floats per token come back to the CPU.
 // Texts longer than the context are scored with a sliding window: each window
 // scores only the tokens the previous one did not (stride = context / 2).
-// Windows are sorted by length and batched up to a row budget the device's
-// binding limit allows; only scored rows reach the unembedding (padding and
-// each window's last position are gathered out first).
+// Windows are packed into passes with no padding (gpt2/kv-cache.ts: each
+// row carries its sequence and position) up to a row budget the device's
+// binding limit allows; only scored rows reach the unembedding (each
+// window's last position is gathered out first).
 import { decodeLseState, logSoftmaxAccumulate, LSE_STATE_WIDTH } from '../kernels/cross-entropy.ts';
 import { gatherRows } from '../kernels/embedding.ts';
 import { matmul } from '../kernels/matmul.ts';
+import { packedHidden } from './kv-cache.ts';
 import type { Gpt2Model } from './model.ts';
 
 export interface SequenceScores {
@@ -65,8 +67,9 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
   const stride = opts.stride ?? Math.max(1, Math.floor(ctxLen / 2));
   const results = seqs.map((s) => ({ nll: new Float64Array(Math.max(0, s.length - 1)), argmax: new Uint32Array(Math.max(0, s.length - 1)) }));
   const windows = seqs.flatMap((s, i) => windowsOf(i, s, ctxLen, stride)).filter((w) => w.ids.length > 1);
-  // Similar lengths together waste less padding.
+  // Longest first: a pass's key/value buffer is its window count × its longest window.
   windows.sort((a, b) => b.ids.length - a.ids.length);
+  const maxCacheRows = Math.floor(lim / (8 * config.nEmbd));
 
   // Two batches in flight: the next one is recorded and submitted before the
   // previous one's read-back is awaited, so the GPU does not idle while the
@@ -82,8 +85,12 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
     for (let i = 0; i < windows.length; ) {
       opts.signal?.throwIfAborted();
       const T = windows[i]!.ids.length;
-      const group: Window[] = [];
-      while (i < windows.length && (group.length + 1) * T <= maxRows) group.push(windows[i++]!);
+      const group: Window[] = [windows[i++]!];
+      let rows = T;
+      while (i < windows.length && rows + windows[i]!.ids.length <= maxRows && (group.length + 1) * T <= maxCacheRows) {
+        rows += windows[i]!.ids.length;
+        group.push(windows[i++]!);
+      }
       const read = scoreWindows(model, group, results);
       read.catch(() => {}); // awaited in order below; a failure must not surface as an unhandled rejection first
       const prev: { read: Promise<void>; count: number } | null = pending;
@@ -105,27 +112,24 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
 
 async function scoreWindows(model: Gpt2Model, group: Window[], results: SequenceScores[]): Promise<void> {
   const { ctx } = model;
-  const batch = model.batch(group.map((w) => w.ids));
-  const { T } = batch;
-  // The scored rows, in order: row b·T + t predicts token t+1 of window b.
+  // The scored rows, in order: packed row start(b) + t predicts token t+1 of window b.
   const rowsHost: number[] = [];
   const targetsHost: number[] = [];
-  group.forEach((w, b) => {
+  let start = 0;
+  for (const w of group) {
     for (let t = w.scoreFrom; t + 1 < w.ids.length; t++) {
-      rowsHost.push(b * T + t);
+      rowsHost.push(start + t);
       targetsHost.push(w.ids[t + 1]!);
     }
-  });
-  const n = rowsHost.length;
-  if (n === 0) {
-    ctx.release(batch.ids);
-    return;
+    start += w.ids.length;
   }
+  const n = rowsHost.length;
+  if (n === 0) return;
   const targets = Uint32Array.from(targetsHost);
-  const { hidden } = model.forward(batch);
+  const hidden = packedHidden(model, group.map((w) => w.ids));
   const rows = ctx.upload(Uint32Array.from(rowsHost), [n], 'u32', 'score.rows');
   const hs = gatherRows(ctx, hidden, rows); // [n, d]
-  ctx.release(hidden, rows, batch.ids);
+  ctx.release(hidden, rows);
   const tgt = ctx.upload(targets, [n], 'u32', 'targets');
   const state = ctx.empty([n, LSE_STATE_WIDTH], 'f32', 'lse.state');
   for (const [k, chunk] of model.weights.wte.entries()) {

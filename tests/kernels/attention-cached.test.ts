@@ -47,6 +47,8 @@ async function runCase(c: Case, seed: number): Promise<void> {
     // New rows right-padded to n per sequence; padding carries NaN and NO_POS.
     const qkv = new Float32Array(B * n * 3 * d).fill(NaN);
     const pos = new Uint32Array(B * n).fill(NO_POS);
+    // Rows name their sequence; padding rows (NO_POS) name one too, which must not matter.
+    const seq = Uint32Array.from({ length: B * n }, (_, r) => Math.floor(r / n));
     take.forEach((k, b) => {
       for (let t = 0; t < k; t++) {
         const s = done[b]! + t;
@@ -56,9 +58,9 @@ async function runCase(c: Case, seed: number): Promise<void> {
     });
     const out = await checked(ctx, () => {
       const q = ctx.upload(qkv, [B * n, 3 * d]);
-      const p = ctx.upload(pos, [B * n], 'u32');
-      kvWrite(ctx, q, p, cache, n);
-      return attentionCached(ctx, q, p, cache, H, n);
+      const rows = { pos: ctx.upload(pos, [B * n], 'u32'), seq: ctx.upload(seq, [B * n], 'u32') };
+      kvWrite(ctx, q, rows, cache);
+      return attentionCached(ctx, q, rows, cache, H);
     });
     expect(out.shape).toEqual([B * n, d]);
     const rows = await ctx.downloadF32(out);
@@ -93,14 +95,43 @@ describe('cached attention kernels', () => {
     const want = attentionRef(full, 1, T, d, H).out;
     const cache = ctx.empty([1, T + 1, 2 * d], 'f32');
     const q = ctx.upload(full, [T, 3 * d]);
+    const seq = ctx.upload(new Uint32Array(T), [T], 'u32');
     // Positions shifted by one: every query then sees a zero key/value at 0.
-    kvWrite(ctx, q, ctx.upload(Uint32Array.from({ length: T }, (_, t) => t + 1), [T], 'u32'), cache, T);
-    const off = attentionCached(ctx, q, ctx.upload(Uint32Array.from({ length: T }, (_, t) => t + 1), [T], 'u32'), cache, H, T);
+    const shifted = { pos: ctx.upload(Uint32Array.from({ length: T }, (_, t) => t + 1), [T], 'u32'), seq };
+    kvWrite(ctx, q, shifted, cache);
+    const off = attentionCached(ctx, q, shifted, cache, H);
     expect(firstMismatch(await ctx.downloadF32(off), want, ATOL, RTOL)).not.toBeNull();
     const right = ctx.empty([1, T, 2 * d], 'f32');
-    const pos = ctx.upload(Uint32Array.from({ length: T }, (_, t) => t), [T], 'u32');
-    kvWrite(ctx, q, pos, right, T);
-    expect(firstMismatch(await ctx.downloadF32(attentionCached(ctx, q, pos, right, H, T)), want, ATOL, RTOL)).toBeNull();
+    const rows = { pos: ctx.upload(Uint32Array.from({ length: T }, (_, t) => t), [T], 'u32'), seq };
+    kvWrite(ctx, q, rows, right);
+    expect(firstMismatch(await ctx.downloadF32(attentionCached(ctx, q, rows, right, H)), want, ATOL, RTOL)).toBeNull();
+  });
+
+  it('packs sequences in any row order: rows reversed and interleaved give the same rows', async () => {
+    const ctx = await nodeGpuContext();
+    const [lengths, d, H] = [[5, 2, 7], 12, 3];
+    const T = 7;
+    const full = randomArray(3 * T * 3 * d, 123);
+    const want = attentionRef(full, 3, T, d, H, lengths).out;
+    // Every real token once, last sequence first and positions descending: one pass, no padding.
+    const order: Array<[number, number]> = [];
+    lengths.forEach((len, b) => {
+      for (let t = 0; t < len; t++) order.push([b, t]);
+    });
+    order.reverse();
+    const qkv = new Float32Array(order.length * 3 * d);
+    order.forEach(([b, t], r) => qkv.set(full.subarray((b * T + t) * 3 * d, (b * T + t + 1) * 3 * d), r * 3 * d));
+    const rows = { pos: ctx.upload(Uint32Array.from(order, ([, t]) => t), [order.length], 'u32'), seq: ctx.upload(Uint32Array.from(order, ([b]) => b), [order.length], 'u32') };
+    const cache = ctx.empty([3, T, 2 * d], 'f32');
+    const q = ctx.upload(qkv, [order.length, 3 * d]);
+    const out = await checked(ctx, () => {
+      kvWrite(ctx, q, rows, cache);
+      return attentionCached(ctx, q, rows, cache, H);
+    });
+    const got = await ctx.downloadF32(out);
+    const gotFull = new Float64Array(3 * T * d);
+    order.forEach(([b, t], r) => gotFull.set(got.subarray(r * d, (r + 1) * d), (b * T + t) * d));
+    expectClose(gotFull, want, ATOL, RTOL, 'packed rows');
   });
 
   for (const dtype of ['f32', 'f16'] as const) {
@@ -122,9 +153,9 @@ describe('cached attention kernels', () => {
 
   it('rejects shapes that disagree', async () => {
     const ctx = await nodeGpuContext();
-    const pos = ctx.upload(Uint32Array.from([0, 1, 2]), [3], 'u32');
-    expect(() => kvWrite(ctx, ctx.empty([3, 24]), pos, ctx.empty([1, 4, 8]), 3)).toThrow(/disagree/);
-    expect(() => kvWrite(ctx, ctx.empty([3, 24]), pos, ctx.empty([1, 4, 16]), 2)).toThrow(/disagree/);
-    expect(() => attentionCached(ctx, ctx.empty([3, 24]), pos, ctx.empty([1, 4, 16]), 3, 3)).toThrow(/does not split into 3 heads/);
+    const rows = { pos: ctx.upload(Uint32Array.from([0, 1, 2]), [3], 'u32'), seq: ctx.upload(new Uint32Array(3), [3], 'u32') };
+    expect(() => kvWrite(ctx, ctx.empty([3, 24]), rows, ctx.empty([1, 4, 8]))).toThrow(/disagree/);
+    expect(() => kvWrite(ctx, ctx.empty([3, 24]), { ...rows, seq: ctx.upload(new Uint32Array(2), [2], 'u32') }, ctx.empty([1, 4, 16]))).toThrow(/disagree/);
+    expect(() => attentionCached(ctx, ctx.empty([3, 24]), rows, ctx.empty([1, 4, 16]), 3)).toThrow(/does not split into 3 heads/);
   });
 });
