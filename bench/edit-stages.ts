@@ -6,7 +6,7 @@
 // Shared by `bench edit` (bench/edit.ts) and the GPU script (bench/device/).
 import { cholesky, solve } from '../models/editing/cholesky.ts';
 import { keyCovariance } from '../models/editing/covariance.ts';
-import { WeightHistory } from '../models/editing/history.ts';
+import { cProjWeight, WeightHistory } from '../models/editing/history.ts';
 import { keysAt } from '../models/editing/keys.ts';
 import type { RomeHparams } from '../models/editing/rome-hparams.ts';
 import { keyContexts } from '../models/editing/rome.ts';
@@ -60,6 +60,6 @@ export async function editStages(model: Gpt2Model, tok: Gpt2Tokenizer, req: VReq
   const uRaw = await stage('solve', 'edit', () => solve(factor, kStar));
   const n = Math.hypot(...uRaw);
   const u = Float32Array.from(uRaw, (x) => x / n);
-  await stage('update', 'edit', () => new WeightHistory(model).apply({ layer: hp.layer, u, right: Float32Array.from(v.vStar) }));
+  await stage('update', 'edit', () => new WeightHistory(model).apply([{ param: cProjWeight(hp.layer), u, right: Float32Array.from(v.vStar) }]));
   return { stages, vStarSteps: v.losses.length };
 }

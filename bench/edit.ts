@@ -12,7 +12,8 @@
 //   edit stages    one whole ROME edit by stage (bench/edit-stages.ts): seconds and counters each
 // Benchmarks are not tests: `npm test` never runs this.
 import { readFileSync } from 'node:fs';
-import { computeVStar, targetIdsOf, vPrompts } from '../models/editing/v-star.ts';
+import { targetIdsOf } from '../models/editing/prepared.ts';
+import { computeVStar, vPrompts } from '../models/editing/v-star.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { parseTextsJson } from '../models/data/texts.ts';
 import { counterDelta, type GpuContext, type GpuCounters } from '../models/gpu/context.ts';
