@@ -247,6 +247,8 @@ export class Lab {
 
   /** ME-PPL, then the probe's edit metrics, then each planned task; streamed through opts.onPartial. */
   private async score(base: EvalPoint | null, opts: OpOptions): Promise<EvalPoint> {
+    // Said when it starts, as an edit is: per-stage counters (lab run --counters) book work to the stage last announced.
+    opts.onProgress?.({ stage: 'evaluate', fraction: 0 });
     const ids = await this.evalIds(opts.signal);
     const tasks = await this.evalTasks(opts.signal);
     return evaluatePoint({
