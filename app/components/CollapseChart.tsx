@@ -21,7 +21,7 @@ function dotFor(color: string, key: string) {
 }
 
 /** ME-PPL (log) against the number of edits; any task accuracies on a 0..1 axis at the right. */
-export function CollapseChart() {
+export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const series = useCurves();
   const svgHolder = useRef<HTMLDivElement>(null);
   const { rows, tasks, domain } = chartRows(series);
@@ -42,7 +42,7 @@ export function CollapseChart() {
         <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point. Or open results from a GPU run (below).</p>
       ) : (
         <div ref={svgHolder} className="chart-holder">
-          <ResponsiveContainer width="100%" height={320}>
+          <ResponsiveContainer width="100%" height={height}>
             <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 8 : 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#e1e4ee" strokeDasharray="3 3" />
               <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} label={{ value: 'edits', position: 'insideBottomRight', offset: -4 }} />
