@@ -17,7 +17,6 @@ test('the butterfly lesson runs from the first step to the last', async ({ page 
   await saveScreenshot(page, 'classroom-step-1');
 
   // 2: one ROME edit; the rewrite prompt and a paraphrase are asked again.
-  await page.keyboard.press('Escape');
   await page.getByTestId('lesson-next').click();
   expect(new URL(page.url()).hash).toMatch(/^#lesson=butterfly&step=2&exp=/);
   await performAndWait(page, 2);

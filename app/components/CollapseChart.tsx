@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useId, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
 import { chartRows, logTicks, referenceSeries, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
 import { formatPpl } from '../format.ts';
@@ -24,6 +24,7 @@ function dotFor(color: string, key: string) {
 export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const series = useCurves();
   const svgHolder = useRef<HTMLDivElement>(null);
+  const titleId = useId(); // the lesson's presentation shows a second chart
   const { rows, tasks, domain } = chartRows(series);
   // Without a model, imported results still plot: their first curve gives the reference lines.
   const live = referenceSeries(series) ?? series[0]!;
@@ -33,9 +34,9 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const shown = series.filter((s) => s.points.length > 0).length;
 
   return (
-    <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby="chart-title">
+    <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby={titleId}>
       <div className="panel-head">
-        <h3 id="chart-title">Perplexity against edits</h3>
+        <h3 id={titleId}>Perplexity against edits</h3>
         {shown > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
       </div>
       {shown === 0 ? (

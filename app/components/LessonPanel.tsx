@@ -11,6 +11,8 @@ export function LessonPanel() {
   const openLesson = useLesson((s) => s.openLesson);
   const closeLesson = useLesson((s) => s.closeLesson);
   const setPresent = useLesson((s) => s.setPresent);
+  const present = useLesson((s) => s.present);
+  if (present) return null; // the presentation shows the lesson
   if (!open) {
     return (
       <section className="card panel lesson-invite" aria-labelledby="lesson-invite-title" data-testid="lesson-invite">

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { formatProb } from '../format.ts';
 import { performStep } from '../lesson/lesson-actions.ts';
 import { LESSON_STEPS } from '../lesson/lesson-steps.ts';
@@ -41,18 +42,19 @@ export function LessonStepCard({ headingLevel = 3 }: { headingLevel?: 2 | 3 }) {
   const error = useLesson((s) => s.error);
   const pending = useLabSession((s) => s.pending !== null);
   const info = LESSON_STEPS[step - 1]!;
+  const titleId = useId();
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
   const blocked = pending ? 'Answer the banner about the shared experiment first.' : null;
   return (
     <div className="lesson-step" data-testid="lesson-step" data-step={step} data-done={String(result !== undefined)}>
-      <Heading className="lesson-step-title" id="lesson-step-title">
+      <Heading className="lesson-step-title" id={titleId}>
         <span className="lesson-step-number">Step {step} of {LESSON_STEPS.length}.</span> {info.title}
       </Heading>
       <p className="lesson-text">
         <GlossaryText text={info.text} />
       </p>
       <div className="lesson-action">
-        <button type="button" className="button lesson-perform" data-testid="lesson-perform" disabled={running || blocked !== null} aria-describedby="lesson-step-title" onClick={() => void performStep(step)}>
+        <button type="button" className="button lesson-perform" data-testid="lesson-perform" disabled={running || blocked !== null} aria-describedby={titleId} onClick={() => void performStep(step)}>
           {running ? 'Working…' : info.button}
         </button>
         {blocked && <span className="muted small">{blocked}</span>}
