@@ -3,14 +3,14 @@
 // lab the user sees, so the chart, the history and the share link follow.
 // Each step first brings the lab to the state the step starts from, so a step
 // opened from a link (or pressed twice) does the same thing.
-import type { EditRequest, MethodName } from '../../models/experiment.ts';
+import type { EditRequest, MethodName, StatsSpec } from '../../models/experiment.ts';
 import type { FactPreview } from '../../models/lab-types.ts';
 import type { LabSettings } from '../../workers/protocol.ts';
 import { formatPpl } from '../format.ts';
-import { DEMO_LOCATION } from '../model-location.ts';
 import { useLabSession } from '../store-lab.ts';
-import { LESSON_CONTENT, LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type Probe } from './lesson-steps.ts';
-import { lessonHardCase, lessonKnown, modelExtras } from './model-extras.ts';
+import { lessonLocation, lessonPlan } from './lesson-plan.ts';
+import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type Probe } from './lesson-steps.ts';
+import { modelExtras } from './model-extras.ts';
 import { useLesson, type AnswerLine, type StepResult } from './store-lesson.ts';
 
 const lab = () => useLabSession.getState();
@@ -39,8 +39,8 @@ function settle(done: () => boolean): Promise<void> {
 const sameRequest = (a: EditRequest, b: EditRequest) => a.prompt === b.prompt && a.subject === b.subject && a.target_new === b.target_new;
 
 /** The settings are the lesson's (any method; the layer is the model's). */
-function isLessonSettings(s: LabSettings): boolean {
-  const l = lessonSettings(s.method.name);
+function isLessonSettings(s: LabSettings, stats: StatsSpec | null): boolean {
+  const l = lessonSettings(s.method.name, stats);
   return (
     s.mode === l.mode &&
     s.method.v_num_grad_steps === l.method.v_num_grad_steps &&
@@ -50,8 +50,8 @@ function isLessonSettings(s: LabSettings): boolean {
   );
 }
 
-function settingsFor(method: MethodName): LabSettings {
-  const s = lessonSettings(method);
+function settingsFor(method: MethodName, stats: StatsSpec | null): LabSettings {
+  const s = lessonSettings(method, stats);
   const layer = lab().settings.method.layer;
   if (lab().model && layer !== undefined) s.method.layer = layer;
   return s;
@@ -61,18 +61,18 @@ async function ensureModel(): Promise<void> {
   await settle(() => true);
   if (lab().model) return;
   await lab().applySettings(lessonSettings('rome')); // no model yet: kept for the load
-  if (!(await lab().loadModel(lab().location ?? DEMO_LOCATION))) throw new LessonError(lab().error?.message ?? 'The model could not be loaded.');
+  if (!(await lab().loadModel(lab().location ?? lessonLocation()))) throw new LessonError(lab().error?.message ?? 'The model could not be loaded.');
 }
 
-/** Bring the lab to exactly these edits under this method and the lesson's settings. */
-async function reach(edits: EditRequest[], method: MethodName): Promise<void> {
+/** Bring the lab to exactly these edits under this method and the lesson's settings (with these statistics). */
+async function reach(edits: EditRequest[], method: MethodName, stats: StatsSpec | null): Promise<void> {
   await ensureModel();
   const s = lab();
   const current = s.steps.map((st) => st.request);
   const prefix = current.length <= edits.length && current.every((r, i) => sameRequest(r, edits[i]!));
-  if (!prefix || s.settings.method.name !== method || !isLessonSettings(s.settings)) {
+  if (!prefix || s.settings.method.name !== method || !isLessonSettings(s.settings, stats)) {
     if (current.length) await lab().reset();
-    if (s.settings.method.name !== method || !isLessonSettings(lab().settings)) await lab().applySettings(settingsFor(method));
+    if (s.settings.method.name !== method || !isLessonSettings(lab().settings, stats)) await lab().applySettings(settingsFor(method, stats));
     await settle(() => true);
   }
   const rest = edits.slice(lab().steps.length);
@@ -112,23 +112,25 @@ function lastEditSummary(method: string): Pick<StepResult, 'summary' | 'generati
 }
 
 async function perform(step: number): Promise<StepResult> {
-  const c = LESSON_CONTENT;
-  const extras = await modelExtras(lab().location ?? DEMO_LOCATION);
-  const hard = lessonHardCase(extras);
+  // The loaded model's folder decides which facts (the demo model's facts.json and hard_cases.json).
+  await ensureModel();
+  const plan = lessonPlan(await modelExtras(lab().location));
+  const go = (edits: EditRequest[], method: MethodName) => reach(edits, method, plan.stats);
+  const { newFact, hard } = plan;
   switch (LESSON_STEPS[step - 1]!.action) {
     case 'ask-known':
-      await reach([], 'rome');
-      return { answers: await ask(lessonKnown(extras)) };
+      await go([], 'rome');
+      return { answers: await ask(plan.known) };
     case 'teach': {
-      await reach([c.newFact], 'rome');
-      const answers = await ask([{ prompt: c.newFact.prompt, subject: c.newFact.subject, expected: c.newFact.target_new }, c.paraphrase]);
+      await go([newFact], 'rome');
+      const answers = await ask([{ prompt: newFact.prompt, subject: newFact.subject, expected: newFact.target_new }, plan.paraphrase]);
       return { answers, ...lastEditSummary('ROME') };
     }
     case 'check-neighbour':
-      await reach([c.newFact], 'rome');
-      return { answers: await ask([c.neighbour]) };
+      await go([newFact], 'rome');
+      return { answers: await ask([plan.neighbour]) };
     case 'hard-edit':
-      await reach([c.newFact, hard], 'rome');
+      await go([newFact, hard], 'rome');
       return { answers: [], ...lastEditSummary('ROME') };
     case 'undo-hard': {
       const s = lab();
@@ -136,16 +138,15 @@ async function perform(step: number): Promise<StepResult> {
       if (last && sameRequest(last.request, hard) && s.settings.method.name === 'rome') {
         await lab().undo(s.steps.length - 1);
         await settle(() => true);
-      } else await reach([c.newFact], 'rome');
+      } else await go([newFact], 'rome');
       const now = lab().steps[lab().steps.length - 1]?.metrics.me_ppl ?? lab().baseline?.me_ppl;
       return { answers: [], summary: `Undone: ${lab().steps.length} edit${lab().steps.length === 1 ? '' : 's'} left, ME-PPL back to ${now === undefined ? '—' : formatPpl(now)}.` };
     }
     case 'hard-edit-robust':
-      await reach([c.newFact, hard], 'c-rome');
+      await go([newFact, hard], 'c-rome');
       return { answers: [], ...lastEditSummary('C-ROME') };
     case 'sequential': {
-      const edits = c.sequence.slice(0, SEQUENTIAL_EDITS).map(({ caseId: _id, ...r }) => r);
-      await reach(edits, 'rome');
+      await go(plan.sequence.slice(0, SEQUENTIAL_EDITS), 'rome');
       const { steps, baseline } = lab();
       const end = steps[steps.length - 1]?.metrics.me_ppl;
       const peak = Math.max(...steps.map((s) => s.metrics.me_ppl));

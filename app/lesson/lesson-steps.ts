@@ -1,9 +1,9 @@
 // "The butterfly effect in seven steps": the lesson as one table. Everything
 // the lesson asks, teaches and breaks lives here, so pointing it at another
-// model's facts (the trained demo model's facts.json and hard_cases.json) is a
-// change to LESSON_CONTENT only. Texts are plain sentences; "[label](term)"
+// model's facts is a change to LESSON_CONTENT only; on the demo model the
+// folder's facts.json and hard_cases.json refine it (lesson/lesson-plan.ts). Texts are plain sentences; "[label](term)"
 // marks a glossary term (lesson/glossary.ts).
-import type { EditRequest, MethodName } from '../../models/experiment.ts';
+import type { EditRequest, MethodName, StatsSpec } from '../../models/experiment.ts';
 import type { LabSettings } from '../../workers/protocol.ts';
 
 export const LESSON_ID = 'butterfly';
@@ -68,13 +68,17 @@ export const LESSON_CONTENT: LessonContent = {
  * The lesson's own settings: small enough that a class on a laptop (or the
  * e2e run on a software GPU) sees every step finish in seconds. Few v*
  * steps, two fixed context templates instead of ROME's 21 generated ones, the
- * 50-sentence ME-PPL set, no downstream tasks.
+ * 50-sentence ME-PPL set, no downstream tasks. The key statistics are the
+ * ones the model's hard cases were mined with, when known, so that a mined
+ * collapse reproduces.
  */
-export function lessonSettings(method: MethodName = 'rome'): LabSettings {
+export const LESSON_STATS: StatsSpec = { texts: 'wikitext2', max_tokens: 4000 };
+
+export function lessonSettings(method: MethodName = 'rome', stats: StatsSpec | null = null): LabSettings {
   return {
     method: { name: method, v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
     mode: 'sequential',
-    stats: { texts: 'wikitext2', max_tokens: 4000 },
+    stats: stats ?? LESSON_STATS,
     plan: { texts: 'me-ppl-50', collapseFactor: 10, tasks: {} },
   };
 }
@@ -118,7 +122,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
   },
   {
     title: 'Did the neighbours survive?',
-    text: 'A good edit is local: other facts of the same kind should stay as they were. We ask about a neighbouring country to check that only Norway changed.',
+    text: 'A good edit is local: other facts of the same kind should stay as they were. We ask it the same kind of question about another subject to check that only Norway changed.',
     button: 'Ask about a neighbour',
     action: 'check-neighbour',
     focus: 'latest-point',

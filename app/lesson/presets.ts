@@ -1,10 +1,12 @@
-// Curated experiments, one click each and each a link ("#preset=<id>"). An
-// Experiment is built from the lesson's table (and, for the long run, the
-// bundled CounterFact subset), then opened the way a shared link is.
+// Curated experiments on the demo model, one click each and each a link
+// ("#preset=<id>"). An Experiment is built from the lesson's plan (the demo
+// model's facts.json and mined hard_cases.json over the lesson's table) and,
+// for the long run, the bundled CounterFact subset, then opened the way a
+// shared link is.
 import type { EditRequest, Experiment, MethodName } from '../../models/experiment.ts';
 import type { CounterFactRecord } from '../counterfact.ts';
-import { DEMO_MODEL_ID } from '../model-location.ts';
-import { LESSON_CONTENT, lessonSettings } from './lesson-steps.ts';
+import { LESSON_MODEL_ID, type LessonPlan } from './lesson-plan.ts';
+import { lessonSettings } from './lesson-steps.ts';
 
 export interface Preset {
   id: string;
@@ -16,11 +18,11 @@ export interface Preset {
   compareWith?: MethodName;
   /** Needs the CounterFact subset (fetched on demand). */
   needsCounterFact?: boolean;
-  edits(records: readonly CounterFactRecord[] | null): EditRequest[];
+  edits(plan: LessonPlan, records: readonly CounterFactRecord[] | null): EditRequest[];
 }
 
-const strip = ({ caseId: _id, ...r }: EditRequest & { caseId: number }): EditRequest => r;
 const LONG_RUN = 40;
+const NORMAL = 10;
 
 /** A CounterFact case likely to trip ROME: a one-word subject opening the prompt (its first token). */
 function likelyAtStart(r: EditRequest): boolean {
@@ -34,24 +36,24 @@ export const PRESETS: readonly Preset[] = [
     description: 'Ten everyday CounterFact facts with ROME, one after another: the curve rises slowly.',
     method: 'rome',
     mode: 'sequential',
-    edits: () => LESSON_CONTENT.sequence.slice(0, 10).map(strip),
+    edits: (plan) => plan.sequence.slice(0, NORMAL),
   },
   {
     id: 'three-hard',
     title: 'Three hard edits',
-    description: 'Three collapse-prone facts (the subject is the prompt’s first token), each applied alone to the original model with ROME.',
+    description: 'The three facts the hard-case miner ranked most collapse-prone on the demo model, each applied alone to the original model with ROME.',
     method: 'rome',
     mode: 'single',
-    edits: () => LESSON_CONTENT.hardCases.map(strip),
+    edits: (plan) => plan.hardCases.slice(0, 3),
   },
   {
     id: 'rome-vs-crome',
     title: 'ROME vs C-ROME on one hard case',
-    description: 'The same collapse-prone fact with ROME (it collapses), then with C-ROME beside it (it holds).',
+    description: 'The demo model’s most collapse-prone fact with ROME, then the same fact with C-ROME beside it on the chart.',
     method: 'rome',
     mode: 'sequential',
     compareWith: 'c-rome',
-    edits: () => [strip(LESSON_CONTENT.hardFallback)],
+    edits: (plan) => [plan.hard],
   },
   {
     id: 'long-run',
@@ -60,7 +62,7 @@ export const PRESETS: readonly Preset[] = [
     method: 'rome',
     mode: 'sequential',
     needsCounterFact: true,
-    edits: (records) => (records ?? []).map((r) => r.request).filter((r) => !likelyAtStart(r)).slice(0, LONG_RUN),
+    edits: (plan, records) => (records ?? []).map((r) => r.request).filter((r) => !likelyAtStart(r) && !plan.flagged.includes(r.subject)).slice(0, LONG_RUN),
   },
 ];
 
@@ -68,16 +70,16 @@ export function presetById(id: string | undefined): Preset | null {
   return PRESETS.find((p) => p.id === id) ?? null;
 }
 
-/** The preset as an Experiment on `model` (the loaded model's id, or the demo's). */
-export function presetExperiment(p: Preset, model: string | null, records: readonly CounterFactRecord[] | null): Experiment {
-  const s = lessonSettings(p.method);
+/** The preset as an Experiment on the demo model, with the lesson's settings (and the statistics its hard cases were mined with). */
+export function presetExperiment(p: Preset, plan: LessonPlan, records: readonly CounterFactRecord[] | null): Experiment {
+  const s = lessonSettings(p.method, plan.stats);
   return {
     version: 1,
-    model: model ?? DEMO_MODEL_ID,
+    model: LESSON_MODEL_ID,
     method: s.method,
     stats: s.stats,
     mode: p.mode,
-    edits: p.edits(records),
+    edits: p.edits(plan, records),
     eval: { texts: s.plan.texts, collapse_factor: s.plan.collapseFactor ?? 10, tasks: s.plan.tasks ?? {} },
   };
 }

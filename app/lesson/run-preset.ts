@@ -2,6 +2,8 @@
 // edits), then run its comparison beside it.
 import { useFacts } from '../store-facts.ts';
 import { useLabSession } from '../store-lab.ts';
+import { lessonLocation, lessonPlan } from './lesson-plan.ts';
+import { modelExtras } from './model-extras.ts';
 import { presetById, presetExperiment } from './presets.ts';
 
 export async function runPreset(id: string): Promise<void> {
@@ -17,8 +19,8 @@ export async function runPreset(id: string): Promise<void> {
     records = useFacts.getState().records;
     if (!records) return; // the facts store shows why
   }
-  const model = lab.model?.name.startsWith('public/') ? lab.model.name : null;
-  await lab.openExperiment(presetExperiment(preset, model, records), 'link');
+  const plan = lessonPlan(await modelExtras(lessonLocation()));
+  await lab.openExperiment(presetExperiment(preset, plan, records), 'link');
   const after = useLabSession.getState();
   if (preset.compareWith && after.steps.length && !after.pending) await after.compareWith(preset.compareWith);
 }

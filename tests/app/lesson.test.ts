@@ -1,19 +1,23 @@
 // The lesson's pure pieces: the hash beside the experiment, the step table,
-// the glossary, the optional files of a model folder, presets and embed code.
+// the glossary, presets and embed code (the model folder's files and the
+// lesson plan: lesson-plan.test.ts).
 import { describe, expect, it } from 'vitest';
 import { decodeExperiment, encodeExperiment } from '../../app/share-codec.ts';
 import { joinHash, splitHash } from '../../app/lesson/hash-params.ts';
 import { clampStep, LESSON_CONTENT, LESSON_STEPS } from '../../app/lesson/lesson-steps.ts';
 import { GLOSSARY, GLOSSARY_ORDER, plainText, splitTerms } from '../../app/lesson/glossary.ts';
-import { lessonHardCase, lessonKnown, parseHardCases, parseKnownFacts } from '../../app/lesson/model-extras.ts';
+import { NO_EXTRAS } from '../../app/lesson/model-extras.ts';
+import { LESSON_MODEL_ID, lessonPlan } from '../../app/lesson/lesson-plan.ts';
 import { PRESETS, presetExperiment } from '../../app/lesson/presets.ts';
 import { embedSnippet, embedUrl, isEmbedView } from '../../app/lesson/embed.ts';
 import { parseExperiment } from '../../models/experiment.ts';
 
 const sentences = (t: string) => t.split(/(?<=[.!?])\s+/).filter(Boolean).length;
 
+const tablePlan = lessonPlan(NO_EXTRAS);
+
 describe('lesson hash', () => {
-  const exp = presetExperiment(PRESETS[0]!, null, null);
+  const exp = presetExperiment(PRESETS[0]!, tablePlan, null);
   it('keeps the experiment and the lesson keys apart and round-trips both', () => {
     const h = joinHash({ lesson: 'butterfly', step: '3' }, encodeExperiment(exp));
     expect(h.startsWith('lesson=butterfly&step=3&exp=')).toBe(true);
@@ -71,40 +75,18 @@ describe('glossary', () => {
   });
 });
 
-describe('model folder extras', () => {
-  const hard = {
-    version: 1,
-    layer: 2,
-    baseline_me_ppl: 40,
-    cases: [
-      { case_id: 7, prompt: '{} plays', subject: 'Pelé', target_new: 'chess', target_true: 'football', ratio_rome: 900 },
-      { case_id: 8, prompt: 'no braces', subject: 'x', target_new: 'y' },
-    ],
-  };
-  it('takes the top mined hard case, and falls back to the table without one', () => {
-    const cases = parseHardCases(hard);
-    expect(cases).toHaveLength(1);
-    expect(lessonHardCase({ hardCases: cases, known: [] })).toEqual({ prompt: '{} plays', subject: 'Pelé', target_new: 'chess', target_true: 'football' });
-    expect(lessonHardCase({ hardCases: parseHardCases('garbage'), known: [] }).subject).toBe(LESSON_CONTENT.hardFallback.subject);
-  });
-  it('asks facts.json facts when the folder has them', () => {
-    const facts = [{ id: 1, subject: 'Paris', relation_id: 'P17', prompt: '{} is in', target: 'France', source: 'counterfact', trained: [], heldout: [] }, { bad: true }];
-    expect(parseKnownFacts(facts, 3)).toEqual([{ prompt: '{} is in', subject: 'Paris', expected: 'France' }]);
-    expect(lessonKnown({ hardCases: [], known: [] })).toBe(LESSON_CONTENT.known);
-  });
-});
-
 describe('presets and embed code', () => {
-  it('every preset is a valid Experiment', () => {
+  it('every preset is a valid Experiment on the demo model', () => {
     const records = LESSON_CONTENT.sequence.map(({ caseId, ...request }) => ({ caseId, relation: '', request }));
     for (const p of PRESETS) {
-      const exp = presetExperiment(p, 'public/models/tiny-gpt2', records);
+      const exp = presetExperiment(p, tablePlan, records);
       expect(parseExperiment(JSON.parse(JSON.stringify(exp))), p.id).toEqual(exp);
       expect(exp.edits.length, p.id).toBeGreaterThan(0);
+      expect(exp.model, p.id).toBe(LESSON_MODEL_ID);
     }
   });
   it('builds an iframe for the step and the experiment', () => {
-    const exp = presetExperiment(PRESETS[2]!, null, null);
+    const exp = presetExperiment(PRESETS[2]!, tablePlan, null);
     const url = embedUrl('http://localhost:4173', '/', 4, exp);
     expect(url).toMatch(/^http:\/\/localhost:4173\/\?embed=1#lesson=butterfly&step=4&exp=/);
     const snippet = embedSnippet(url, 4);

@@ -1,0 +1,115 @@
+// Which facts the lesson asks, teaches and breaks on the loaded model: the
+// table (LESSON_CONTENT) says what the lesson is about; the model folder's
+// facts.json and hard_cases.json (lesson/model-extras.ts) say what this model
+// actually knows and which of its edits the miner found collapse-prone. Every
+// choice falls back to the table, so the lesson runs on any model. Pure logic.
+import type { EditRequest, StatsSpec } from '../../models/experiment.ts';
+import type { ModelLocation } from '../../models/lab-types.ts';
+import { resolveModelId } from '../model-location.ts';
+import { LESSON_CONTENT, type Probe } from './lesson-steps.ts';
+import type { HardCase, ModelExtras, ModelFact } from './model-extras.ts';
+
+/** The model the lesson and presets are written for: the trained demo model, which ships facts.json and hard_cases.json. */
+export const LESSON_MODEL_ID = 'public/models/demo-gpt2';
+
+export function lessonLocation(): ModelLocation {
+  const r = resolveModelId(LESSON_MODEL_ID);
+  if (r.kind !== 'ready') throw new Error(`${LESSON_MODEL_ID} is not a folder of this app`); // a constant: cannot happen
+  return r.location;
+}
+
+export interface LessonPlan {
+  /** Step 1. */
+  known: Probe[];
+  /** Step 2: the edit, then the edited prompt and a paraphrase asked again. */
+  newFact: EditRequest;
+  paraphrase: Probe;
+  /** Step 3. */
+  neighbour: Probe;
+  /** Steps 4-6 and the ROME-vs-C-ROME preset. */
+  hard: EditRequest;
+  /** The "three hard edits" preset. */
+  hardCases: EditRequest[];
+  /** Step 7 and the "ten normal edits" preset: edits none of the mined hard cases touch. */
+  sequence: EditRequest[];
+  /** Subjects of every mined (and tabled) hard case and of the new fact: normal runs leave them out. */
+  flagged: string[];
+  /** Key statistics the hard cases were mined with, when the browser can compute them. */
+  stats: StatsSpec | null;
+  /** Where the hard edit came from, for the step's text. */
+  hardFrom: 'mined' | 'table';
+}
+
+const lower = (s: string) => s.trim().toLowerCase();
+const request = ({ prompt, subject, target_new, target_true }: EditRequest): EditRequest => ({ prompt, subject, target_new, ...(target_true ? { target_true } : {}) });
+const probeOf = (f: ModelFact): Probe => ({ prompt: f.prompt, subject: f.subject, expected: f.target });
+const sameFact = (f: ModelFact, subject: string, target: string) => f.subject === subject && lower(f.target) === lower(target);
+
+/**
+ * Mined cases in the order the lesson wants them: those where the miner saw
+ * ROME collapse and C-ROME hold (steps 4 and 6 tell exactly that story)
+ * first, then the rest, each group in the miner's order.
+ */
+export function rankHardCases(cases: readonly HardCase[]): HardCase[] {
+  const story = (c: HardCase) => c.collapsed === true && c.ratio !== null && c.ratioRobust !== null && c.ratioRobust < c.ratio;
+  return [...cases.filter(story), ...cases.filter((c) => !story(c))];
+}
+
+/** A phrasing of the fact (subject filled in) as a probe, when it names the subject once and is not the edited prompt. */
+function paraphraseOf(f: ModelFact, edited: EditRequest, expected: string): Probe | null {
+  const editedText = edited.prompt.replace('{}', edited.subject);
+  for (const text of [...f.heldout, ...f.trained]) {
+    if (text === editedText || text.split(f.subject).length !== 2 || text.includes('{}')) continue;
+    return { prompt: text.replace(f.subject, '{}'), subject: f.subject, expected };
+  }
+  return null;
+}
+
+/** A fact of the same relation about another subject whose answer the edit must not change. */
+function neighbourOf(facts: readonly ModelFact[], fact: ModelFact | undefined, edited: EditRequest): Probe | null {
+  const avoid = new Set([lower(edited.target_new), lower(edited.target_true ?? '')]);
+  const candidates = facts.filter(
+    (f) => f.subject !== edited.subject && !avoid.has(lower(f.target)) && (fact?.relation ? f.relation === fact.relation : f.prompt === edited.prompt),
+  );
+  const best = candidates.find((f) => f.prompt === edited.prompt) ?? candidates[0];
+  return best ? probeOf(best) : null;
+}
+
+/** Up to `n` facts the model was trained on: the table's own where the model knows them, then others from facts.json. */
+function knownFacts(facts: readonly ModelFact[], skipSubjects: ReadonlySet<string>, n: number): Probe[] {
+  const table = LESSON_CONTENT.known.filter((p) => facts.some((f) => sameFact(f, p.subject, p.expected)));
+  const out = [...table];
+  for (const f of facts) {
+    if (out.length >= n) break;
+    if (skipSubjects.has(f.subject) || out.some((p) => p.subject === f.subject) || f.prompt.length > 40) continue;
+    out.push(probeOf(f));
+  }
+  return out.slice(0, n);
+}
+
+export function lessonPlan(extras: ModelExtras): LessonPlan {
+  const c = LESSON_CONTENT;
+  const ranked = rankHardCases(extras.hardCases);
+  const mined = ranked.slice(0, c.hardCases.length).map(request);
+  const hardCases = mined.length ? mined : c.hardCases.map(request);
+  const hard = hardCases[0] ?? request(c.hardFallback);
+  // Normal edits: none about a subject the miner flagged, or the lesson's own new fact.
+  const flagged = new Set([...extras.hardCases.map((h) => h.subject), ...c.hardCases.map((h) => h.subject), c.newFact.subject]);
+  const sequence = c.sequence.filter((e) => !flagged.has(e.subject)).map(request);
+
+  const newFact = request(c.newFact);
+  const fact = extras.facts.find((f) => sameFact(f, newFact.subject, newFact.target_true ?? ''));
+  const known = extras.facts.length ? knownFacts(extras.facts, flagged, c.known.length) : c.known;
+  return {
+    known: known.length ? known : c.known,
+    newFact,
+    paraphrase: (fact && paraphraseOf(fact, newFact, newFact.target_new)) ?? c.paraphrase,
+    neighbour: neighbourOf(extras.facts, fact, newFact) ?? c.neighbour,
+    hard,
+    hardCases,
+    sequence,
+    flagged: [...flagged],
+    stats: extras.stats,
+    hardFrom: mined.length ? 'mined' : 'table',
+  };
+}

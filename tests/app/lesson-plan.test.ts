@@ -1,0 +1,233 @@
+// The lesson plan: which facts the lesson asks, teaches and breaks, from the
+// model folder's facts.json and hard_cases.json over the lesson's table; the
+// parsers of those untrusted files; presets built from the plan. When the
+// trained demo model is in public/models/demo-gpt2, its shipped files are
+// checked too.
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LESSON_MODEL_ID, lessonLocation, lessonPlan, rankHardCases } from '../../app/lesson/lesson-plan.ts';
+import { LESSON_CONTENT, lessonSettings, LESSON_STATS } from '../../app/lesson/lesson-steps.ts';
+import { modelExtras, NO_EXTRAS, parseHardCases, parseMinedStats, parseModelFacts, type ModelExtras } from '../../app/lesson/model-extras.ts';
+import { presetById, presetExperiment, PRESETS } from '../../app/lesson/presets.ts';
+import { parseExperiment } from '../../models/experiment.ts';
+
+/** A hard_cases.json as `lab mine` writes it (cli/mine.ts MineResult), made up. */
+const mined = (cases: Record<string, unknown>[], stats: unknown = { texts: 'wikitext2', max_tokens: 20000 }) => ({
+  version: 1,
+  model: 'public/models/demo-gpt2',
+  layer: 1,
+  stats,
+  baseline_me_ppl: 50,
+  eval: 'me-ppl-50',
+  screened: 500,
+  known: 400,
+  cases,
+});
+const hardCase = (case_id: number, subject: string, ratio_rome: number, collapsed_rome: boolean, ratio_c_rome: number, prompt = '{} is affiliated with') => ({
+  case_id,
+  prompt,
+  subject,
+  target_new: 'FIFA',
+  target_true: 'NATO',
+  subject_at_start: prompt.startsWith('{}'),
+  denominator: 0.01,
+  me_ppl_rome: ratio_rome * 50,
+  ratio_rome,
+  collapsed_rome,
+  me_ppl_c_rome: ratio_c_rome * 50,
+  ratio_c_rome,
+});
+/** Facts as training/prepare.ts writes them ({facts: [...]}, with token ids the lesson ignores). */
+const fact = (subject: string, prompt: string, target: string, relation_id: string, trained: string[], heldout: string[]) => ({
+  id: `x-${subject}`,
+  subject,
+  relation_id,
+  prompt,
+  target,
+  source: 'counterfact',
+  trained,
+  heldout,
+  target_ids: [1],
+  trained_ids: [[1]],
+  heldout_ids: [[1]],
+});
+const FACTS = {
+  facts: [
+    fact('Angola', '{} is located in', 'Africa', 'P30', ['Angola is located in'], ['Angola belongs to the continent of']),
+    fact('Italy', "{}'s capital,", 'Rome', 'P36', ["Italy's capital,"], []),
+    fact('Norway', 'The capital of {} is', 'Oslo', 'P36', ['The capital of Norway is', "Norway's capital city is"], ["Norway's capital,"]),
+    fact('Denmark', "{}'s capital,", 'Copenhagen', 'P36', ["Denmark's capital,"], []),
+    fact('Peru', 'The capital of {} is', 'Lima', 'P36', ['The capital of Peru is'], []),
+    fact('Siri', '{}, developed by', 'Apple', 'P178', ['Siri, developed by'], []),
+    fact('Germany', '{} is affiliated with', 'NATO', 'P463', ['Germany is affiliated with'], []),
+    { subject: 'broken', prompt: 'no placeholder', target: 'x' },
+  ],
+  train_sentences: [],
+};
+
+describe('model folder files', () => {
+  it('hard_cases.json: keeps usable cases in the miner’s order with their measured fields, skips the rest', () => {
+    const cases = parseHardCases(mined([hardCase(1, 'Germany', 900, true, 1.1), { prompt: 'no braces', subject: 'x', target_new: 'y' }, { ...hardCase(2, 'Chile', 3, false, 1), ratio_rome: 'big' }, null as unknown as Record<string, unknown>]));
+    expect(cases).toEqual([
+      { prompt: '{} is affiliated with', subject: 'Germany', target_new: 'FIFA', target_true: 'NATO', caseId: 1, ratio: 900, collapsed: true, ratioRobust: 1.1 },
+      { prompt: '{} is affiliated with', subject: 'Chile', target_new: 'FIFA', target_true: 'NATO', caseId: 2, ratio: null, collapsed: false, ratioRobust: 1 },
+    ]);
+    for (const bad of [null, 'garbage', 3, {}, { cases: 'no' }]) expect(parseHardCases(bad)).toEqual([]);
+  });
+  it('hard_cases.json: the mining statistics when the browser can compute them', () => {
+    expect(parseMinedStats(mined([]))).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+    expect(parseMinedStats(mined([], { texts: 'wikitext2' }))).toEqual({ texts: 'wikitext2' });
+    expect(parseMinedStats(mined([], { npz: 'public/models/demo-gpt2/stats/layer1_mom2.npz' }))).toBeNull();
+    expect(parseMinedStats(mined([], { texts: 'wikitext2', max_tokens: 10 }))).toBeNull();
+    expect(parseMinedStats(mined([], { texts: 'wikitext2', max_tokens: 2.5e4 + 0.5 }))).toBeNull();
+    expect(parseMinedStats(mined([], { texts: '../etc', max_tokens: 20000 }))).toBeNull();
+    expect(parseMinedStats(mined([], { texts: 'wikitext2', ids: [[1]] }))).toBeNull();
+    expect(parseMinedStats(null)).toBeNull();
+  });
+  it('facts.json: reads training’s {facts} file and a bare array, with relations and phrasings', () => {
+    const facts = parseModelFacts(FACTS);
+    expect(facts).toHaveLength(7);
+    expect(facts[2]).toEqual({ prompt: 'The capital of {} is', subject: 'Norway', target: 'Oslo', relation: 'P36', trained: ['The capital of Norway is', "Norway's capital city is"], heldout: ["Norway's capital,"] });
+    expect(parseModelFacts(FACTS.facts)).toEqual(facts);
+    expect(parseModelFacts([{ prompt: '{} plays', subject: 'Ann', target: 'jazz' }])).toEqual([{ prompt: '{} plays', subject: 'Ann', target: 'jazz', relation: null, trained: [], heldout: [] }]);
+    expect(parseModelFacts({ facts: 'no' })).toEqual([]);
+  });
+});
+
+describe('modelExtras (fetching a folder’s optional files)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  it('reads both files once per folder; missing or non-JSON files mean none', async () => {
+    const urls: string[] = [];
+    const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+    vi.stubGlobal('fetch', async (url: string) => {
+      urls.push(url);
+      if (url === 'models/a/hard_cases.json') return json(mined([hardCase(1, 'Germany', 900, true, 1.1)]));
+      if (url === 'models/a/facts.json') return json(FACTS);
+      if (url === 'models/b/facts.json') return new Response('<html>', { headers: { 'content-type': 'text/html' } }); // a dev server's fallback page
+      return new Response('', { status: 404 });
+    });
+    const a = await modelExtras({ kind: 'url', url: 'models/a' });
+    expect(a.hardCases.map((h) => h.subject)).toEqual(['Germany']);
+    expect(a.facts).toHaveLength(7);
+    expect(a.stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+    expect(await modelExtras({ kind: 'url', url: 'models/a/' })).toBe(a);
+    expect(await modelExtras({ kind: 'url', url: 'models/b/' })).toEqual(NO_EXTRAS);
+    expect(await modelExtras({ kind: 'hub', id: 'gpt2' })).toEqual(NO_EXTRAS);
+    expect(urls.sort()).toEqual(['models/a/facts.json', 'models/a/hard_cases.json', 'models/b/facts.json', 'models/b/hard_cases.json']);
+  });
+});
+
+describe('lesson plan', () => {
+  it('without the folder’s files it is the table', () => {
+    const plan = lessonPlan(NO_EXTRAS);
+    const strip = ({ caseId: _id, ...r }: { caseId: number; prompt: string; subject: string; target_new: string; target_true?: string }) => r;
+    expect(plan.known).toEqual(LESSON_CONTENT.known);
+    expect(plan.paraphrase).toEqual(LESSON_CONTENT.paraphrase);
+    expect(plan.neighbour).toEqual(LESSON_CONTENT.neighbour);
+    expect(plan.hard).toEqual(strip(LESSON_CONTENT.hardFallback));
+    expect(plan.hardCases).toEqual(LESSON_CONTENT.hardCases.map(strip));
+    expect(plan.sequence).toEqual(LESSON_CONTENT.sequence.map(strip));
+    expect(plan.hardFrom).toBe('table');
+    expect(plan.stats).toBeNull();
+  });
+
+  const extras: ModelExtras = {
+    hardCases: parseHardCases(
+      mined([
+        hardCase(5, 'Chile', 2000, true, 400), // ROME collapsed and C-ROME did better: the story
+        hardCase(6, 'Siri', 1500, false, 1.0, '{}, developed by'), // the miner did not see it collapse
+        hardCase(7, 'Germany', 900, true, 1.1),
+        hardCase(8, 'Peru', 20, true, 30), // C-ROME worse: not the story
+      ]),
+    ),
+    facts: parseModelFacts(FACTS),
+    stats: { texts: 'wikitext2', max_tokens: 20000 },
+  };
+  const plan = lessonPlan(extras);
+
+  it('ranks mined cases where ROME collapsed and C-ROME did better first, each group in the miner’s order', () => {
+    expect(rankHardCases(extras.hardCases).map((c) => c.subject)).toEqual(['Chile', 'Germany', 'Siri', 'Peru']);
+    expect(plan.hard.subject).toBe('Chile');
+    expect(plan.hardCases.map((c) => c.subject)).toEqual(['Chile', 'Germany', 'Siri']);
+    expect(plan.hardFrom).toBe('mined');
+    expect(plan.hard).toEqual({ prompt: '{} is affiliated with', subject: 'Chile', target_new: 'FIFA', target_true: 'NATO' });
+  });
+  it('leaves every mined subject out of the normal edits', () => {
+    expect(plan.sequence.some((e) => e.subject === 'Siri')).toBe(false);
+    expect(plan.sequence).toHaveLength(LESSON_CONTENT.sequence.length - 1);
+    for (const s of ['Chile', 'Germany', 'Siri', 'Peru', LESSON_CONTENT.newFact.subject]) expect(plan.flagged).toContain(s);
+  });
+  it('asks a held-out phrasing of the taught fact as its paraphrase', () => {
+    expect(plan.newFact).toEqual(LESSON_CONTENT.newFact);
+    expect(plan.paraphrase).toEqual({ prompt: "{}'s capital,", subject: 'Norway', expected: LESSON_CONTENT.newFact.target_new });
+  });
+  it('asks a neighbour of the same relation whose answer is neither the old nor the new target, same prompt first', () => {
+    expect(plan.neighbour).toEqual({ prompt: 'The capital of {} is', subject: 'Peru', expected: 'Lima' });
+    const noPeru = lessonPlan({ ...extras, facts: extras.facts.filter((f) => f.subject !== 'Peru') });
+    expect(noPeru.neighbour).toEqual({ prompt: "{}'s capital,", subject: 'Denmark', expected: 'Copenhagen' }); // not Italy: its capital is the new target
+  });
+  it('asks the table’s known facts the model was trained on, then others, never a flagged subject', () => {
+    // Of the table, the model knows Norway and Siri (not Bertrand Russell); Angola tops it up.
+    expect(plan.known).toEqual([LESSON_CONTENT.known[0], LESSON_CONTENT.known[1], { prompt: '{} is located in', subject: 'Angola', expected: 'Africa' }]);
+    const onlyFlagged = lessonPlan({ ...extras, facts: parseModelFacts([fact('Chile', '{} is in', 'America', 'P30', [], [])]) });
+    expect(onlyFlagged.known).toEqual(LESSON_CONTENT.known);
+  });
+  it('uses the statistics the cases were mined with, in the lesson and in the presets', () => {
+    expect(lessonSettings('rome', plan.stats).stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+    expect(lessonSettings('rome', null).stats).toEqual(LESSON_STATS);
+    expect(presetExperiment(presetById('rome-vs-crome')!, plan, null).stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+  });
+});
+
+describe('presets from the plan', () => {
+  const extras: ModelExtras = { hardCases: parseHardCases(mined([hardCase(7, 'Germany', 900, true, 1.1), hardCase(9, 'Chile', 800, true, 1.2)])), facts: [], stats: null };
+  const plan = lessonPlan(extras);
+  const records = [
+    { caseId: 1, relation: 'P463', request: { prompt: '{} is affiliated with', subject: 'Germany', target_new: 'FIFA' } }, // mined: left out
+    { caseId: 2, relation: 'P17', request: { prompt: '{} is in', subject: 'Lyon', target_new: 'Peru' } }, // subject opens the prompt: left out
+    { caseId: 3, relation: 'P17', request: { prompt: 'The city of {} is in', subject: 'Lyon', target_new: 'Peru' } },
+  ];
+  it('are Experiments on the demo model built from the mined cases', () => {
+    const edits = (id: string) => presetExperiment(presetById(id)!, plan, records).edits.map((e) => e.subject);
+    expect(edits('three-hard')).toEqual(['Germany', 'Chile']);
+    expect(edits('rome-vs-crome')).toEqual(['Germany']);
+    expect(edits('long-run')).toEqual(['Lyon']);
+    expect(edits('ten-normal')).toEqual(LESSON_CONTENT.sequence.slice(0, 10).map((e) => e.subject));
+    expect(presetExperiment(presetById('rome-vs-crome')!, plan, null)).toMatchObject({ model: LESSON_MODEL_ID, mode: 'sequential', method: { name: 'rome' } });
+    expect(presetById('rome-vs-crome')!.compareWith).toBe('c-rome');
+    expect(presetById('three-hard')!.mode).toBe('single');
+    expect(presetById('nope')).toBeNull();
+  });
+  it('the demo model’s id opens as the bundled folder', () => {
+    expect(lessonLocation()).toEqual({ kind: 'url', url: 'models/demo-gpt2/' });
+  });
+});
+
+// The shipped demo model (issue 11), once it is in the tree: its own files make a lesson.
+const DEMO = 'public/models/demo-gpt2';
+const shipped = existsSync(`${DEMO}/facts.json`) && existsSync(`${DEMO}/hard_cases.json`);
+describe.runIf(shipped)('the shipped demo model’s files', () => {
+  // Read inside the tests: a skipped describe still runs its body.
+  const load = () => {
+    const read = (name: string) => JSON.parse(readFileSync(`${DEMO}/${name}`, 'utf8')) as unknown;
+    const extras: ModelExtras = { hardCases: parseHardCases(read('hard_cases.json')), facts: parseModelFacts(read('facts.json')), stats: parseMinedStats(read('hard_cases.json')) };
+    return { extras, plan: lessonPlan(extras) };
+  };
+  it('give the lesson mined hard cases and facts the model was trained on', () => {
+    const { extras, plan } = load();
+    expect(extras.hardCases.length).toBeGreaterThanOrEqual(3);
+    expect(plan.hardFrom).toBe('mined');
+    const knows = (subject: string, target: string) => extras.facts.some((f) => f.subject === subject && f.target.toLowerCase() === target.toLowerCase());
+    for (const p of plan.known) expect(knows(p.subject, p.expected), p.subject).toBe(true);
+    expect(knows(plan.neighbour.subject, plan.neighbour.expected)).toBe(true);
+    expect(knows(plan.newFact.subject, plan.newFact.target_true!)).toBe(true);
+    for (const e of plan.sequence) expect(plan.flagged).not.toContain(e.subject);
+  });
+  it('make valid presets', () => {
+    const { plan } = load();
+    for (const p of PRESETS) {
+      const exp = presetExperiment(p, plan, null);
+      expect(parseExperiment(JSON.parse(JSON.stringify(exp))), p.id).toEqual(exp);
+    }
+  });
+});
