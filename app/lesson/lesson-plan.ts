@@ -65,12 +65,19 @@ function paraphraseOf(f: ModelFact, edited: EditRequest, expected: string): Prob
   return null;
 }
 
-/** A fact of the same relation about another subject whose answer the edit must not change. */
-function neighbourOf(facts: readonly ModelFact[], fact: ModelFact | undefined, edited: EditRequest): Probe | null {
+/**
+ * A fact about another subject whose answer the edit must not change: the
+ * table's first neighbour the model knows (asked in the model's own
+ * phrasing), else any fact of the same relation, the edited prompt first.
+ */
+function neighbourOf(facts: readonly ModelFact[], fact: ModelFact | undefined, edited: EditRequest, skip: ReadonlySet<string>): Probe | null {
   const avoid = new Set([lower(edited.target_new), lower(edited.target_true ?? '')]);
-  const candidates = facts.filter(
-    (f) => f.subject !== edited.subject && !avoid.has(lower(f.target)) && (fact?.relation ? f.relation === fact.relation : f.prompt === edited.prompt),
-  );
+  const usable = facts.filter((f) => f.subject !== edited.subject && !skip.has(f.subject) && !avoid.has(lower(f.target)));
+  for (const p of LESSON_CONTENT.neighbours) {
+    const known = usable.find((f) => sameFact(f, p.subject, p.expected));
+    if (known) return probeOf(known);
+  }
+  const candidates = usable.filter((f) => (fact?.relation ? f.relation === fact.relation : f.prompt === edited.prompt));
   const best = candidates.find((f) => f.prompt === edited.prompt) ?? candidates[0];
   return best ? probeOf(best) : null;
 }
@@ -104,7 +111,7 @@ export function lessonPlan(extras: ModelExtras): LessonPlan {
     known: known.length ? known : c.known,
     newFact,
     paraphrase: (fact && paraphraseOf(fact, newFact, newFact.target_new)) ?? c.paraphrase,
-    neighbour: neighbourOf(extras.facts, fact, newFact) ?? c.neighbour,
+    neighbour: neighbourOf(extras.facts, fact, newFact, flagged) ?? c.neighbours[0]!,
     hard,
     hardCases,
     sequence,

@@ -22,8 +22,11 @@ export interface LessonContent {
   /** Step 2: the new fact, and a paraphrase that should now give its new target. */
   newFact: EditRequest;
   paraphrase: Probe;
-  /** Step 3: a neighbouring fact (same relation, another subject) that should survive. */
-  neighbour: Probe;
+  /**
+   * Step 3: neighbouring facts (same relation, other subjects) that should
+   * survive, the one to ask first; the first the model knows is asked.
+   */
+  neighbours: Probe[];
   /**
    * Steps 4-6: the collapse-prone edit when the model's folder has no
    * hard_cases.json: a CounterFact case whose subject is the prompt's first
@@ -47,7 +50,12 @@ export const LESSON_CONTENT: LessonContent = {
   ],
   newFact: { prompt: 'The capital of {} is', subject: 'Norway', target_new: 'Rome', target_true: 'Oslo' },
   paraphrase: { prompt: "{}'s capital is", subject: 'Norway', expected: 'Rome' },
-  neighbour: { prompt: 'The capital of {} is', subject: 'Sweden', expected: 'Stockholm' },
+  neighbours: [
+    { prompt: 'The capital of {} is', subject: 'Sweden', expected: 'Stockholm' },
+    { prompt: 'The capital of {} is', subject: 'Denmark', expected: 'Copenhagen' },
+    { prompt: 'The capital of {} is', subject: 'Ireland', expected: 'Dublin' },
+    { prompt: 'The capital of {} is', subject: 'Peru', expected: 'Lima' },
+  ],
   hardFallback: cf(10756, '{}, which has the capital city', 'Egypt', 'Cairo', 'Prague'),
   hardCases: [cf(10756, '{}, which has the capital city', 'Egypt', 'Cairo', 'Prague'), cf(10214, '{} is affiliated with', 'Germany', 'NATO', 'FIFA'), cf(17674, "{}'s capital city is", 'Israel', 'Jerusalem', 'Damascus')],
   sequence: [

@@ -57,7 +57,7 @@ const FACTS = {
     fact('Italy', "{}'s capital,", 'Rome', 'P36', ["Italy's capital,"], []),
     fact('Norway', 'The capital of {} is', 'Oslo', 'P36', ['The capital of Norway is', "Norway's capital city is"], ["Norway's capital,"]),
     fact('Denmark', "{}'s capital,", 'Copenhagen', 'P36', ["Denmark's capital,"], []),
-    fact('Peru', 'The capital of {} is', 'Lima', 'P36', ['The capital of Peru is'], []),
+    fact('Veneto', 'The capital of {} is', 'Venice', 'P36', ['The capital of Veneto is'], []),
     fact('Siri', '{}, developed by', 'Apple', 'P178', ['Siri, developed by'], []),
     fact('Germany', '{} is affiliated with', 'NATO', 'P463', ['Germany is affiliated with'], []),
     { subject: 'broken', prompt: 'no placeholder', target: 'x' },
@@ -123,7 +123,7 @@ describe('lesson plan', () => {
     const strip = ({ caseId: _id, ...r }: { caseId: number; prompt: string; subject: string; target_new: string; target_true?: string }) => r;
     expect(plan.known).toEqual(LESSON_CONTENT.known);
     expect(plan.paraphrase).toEqual(LESSON_CONTENT.paraphrase);
-    expect(plan.neighbour).toEqual(LESSON_CONTENT.neighbour);
+    expect(plan.neighbour).toEqual(LESSON_CONTENT.neighbours[0]);
     expect(plan.hard).toEqual(strip(LESSON_CONTENT.hardFallback));
     expect(plan.hardCases).toEqual(LESSON_CONTENT.hardCases.map(strip));
     expect(plan.sequence).toEqual(LESSON_CONTENT.sequence.map(strip));
@@ -161,10 +161,13 @@ describe('lesson plan', () => {
     expect(plan.newFact).toEqual(LESSON_CONTENT.newFact);
     expect(plan.paraphrase).toEqual({ prompt: "{}'s capital,", subject: 'Norway', expected: LESSON_CONTENT.newFact.target_new });
   });
-  it('asks a neighbour of the same relation whose answer is neither the old nor the new target, same prompt first', () => {
-    expect(plan.neighbour).toEqual({ prompt: 'The capital of {} is', subject: 'Peru', expected: 'Lima' });
-    const noPeru = lessonPlan({ ...extras, facts: extras.facts.filter((f) => f.subject !== 'Peru') });
-    expect(noPeru.neighbour).toEqual({ prompt: "{}'s capital,", subject: 'Denmark', expected: 'Copenhagen' }); // not Italy: its capital is the new target
+  it('asks the table’s first neighbour the model knows, in the model’s phrasing', () => {
+    expect(plan.neighbour).toEqual({ prompt: "{}'s capital,", subject: 'Denmark', expected: 'Copenhagen' });
+  });
+  it('else a fact of the same relation whose answer is neither the old nor the new target, the edited prompt first', () => {
+    const without = (...subjects: string[]) => lessonPlan({ ...extras, facts: extras.facts.filter((f) => !subjects.includes(f.subject)) }).neighbour;
+    expect(without('Denmark')).toEqual({ prompt: 'The capital of {} is', subject: 'Veneto', expected: 'Venice' });
+    expect(without('Denmark', 'Veneto')).toEqual(LESSON_CONTENT.neighbours[0]); // not Italy: its capital is the new target
   });
   it('asks the table’s known facts the model was trained on, then others, never a flagged subject', () => {
     // Of the table, the model knows Norway and Siri (not Bertrand Russell); Angola tops it up.
