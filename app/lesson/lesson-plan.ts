@@ -7,7 +7,8 @@ import type { EditRequest, StatsSpec } from '../../models/experiment.ts';
 import type { ModelLocation } from '../../models/lab-types.ts';
 import { resolveModelId } from '../model-location.ts';
 import { LESSON_CONTENT, type Probe } from './lesson-steps.ts';
-import type { HardCase, ModelExtras, ModelFact } from './model-extras.ts';
+import type { HardCase, HardCases } from '../hard-cases.ts';
+import type { ModelExtras, ModelFact } from './model-extras.ts';
 
 /** The model the lesson and presets are written for: the trained demo model, which ships facts.json and hard_cases.json. */
 export const LESSON_MODEL_ID = 'public/models/demo-gpt2';
@@ -46,13 +47,16 @@ const probeOf = (f: ModelFact): Probe => ({ prompt: f.prompt, subject: f.subject
 const sameFact = (f: ModelFact, subject: string, target: string) => f.subject === subject && lower(f.target) === lower(target);
 
 /**
- * Mined cases in the order the lesson wants them: those where the miner saw
+ * Mined edits in the order the lesson wants them: those where the miner saw
  * ROME collapse and C-ROME hold (steps 4 and 6 tell exactly that story)
- * first, then the rest, each group in the miner's order.
+ * first, then the rest, each group in the miner's order; entries without
+ * their edit are left out.
  */
-export function rankHardCases(cases: readonly HardCase[]): HardCase[] {
-  const story = (c: HardCase) => c.collapsed === true && c.ratio !== null && c.ratioRobust !== null && c.ratioRobust < c.ratio;
-  return [...cases.filter(story), ...cases.filter((c) => !story(c))];
+export function rankHardCases(mined: HardCases | null): EditRequest[] {
+  if (!mined) return [];
+  const cases = [...mined.byCase.values()].filter((c) => c.request !== null);
+  const story = (c: HardCase) => c.ratioRome > mined.collapseFactor && c.ratioCRome <= mined.collapseFactor;
+  return [...cases.filter(story), ...cases.filter((c) => !story(c))].map((c) => c.request!);
 }
 
 /** A phrasing of the fact (subject filled in) as a probe, when it names the subject once and is not the edited prompt. */
@@ -97,11 +101,11 @@ function knownFacts(facts: readonly ModelFact[], skipSubjects: ReadonlySet<strin
 export function lessonPlan(extras: ModelExtras): LessonPlan {
   const c = LESSON_CONTENT;
   const ranked = rankHardCases(extras.hardCases);
-  const mined = ranked.slice(0, c.hardCases.length).map(request);
+  const mined = ranked.slice(0, c.hardCases.length);
   const hardCases = mined.length ? mined : c.hardCases.map(request);
   const hard = hardCases[0] ?? request(c.hardFallback);
   // Normal edits: none about a subject the miner flagged, or the lesson's own new fact.
-  const flagged = new Set([...extras.hardCases.map((h) => h.subject), ...c.hardCases.map((h) => h.subject), c.newFact.subject]);
+  const flagged = new Set([...ranked.map((h) => h.subject), ...c.hardCases.map((h) => h.subject), c.newFact.subject]);
   const sequence = c.sequence.filter((e) => !flagged.has(e.subject)).map(request);
 
   const newFact = request(c.newFact);
@@ -116,7 +120,7 @@ export function lessonPlan(extras: ModelExtras): LessonPlan {
     hardCases,
     sequence,
     flagged: [...flagged],
-    stats: extras.stats,
+    stats: extras.hardCases?.stats ?? null,
     hardFrom: mined.length ? 'mined' : 'table',
   };
 }

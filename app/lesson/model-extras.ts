@@ -1,21 +1,11 @@
 // What a model's folder may add to the lesson: hard_cases.json (mined
-// collapse-prone edits, from `lab mine`) and facts.json (the facts the demo
-// model was trained on, with their phrasings). Both are optional and
-// untrusted: anything malformed is skipped and the lesson falls back to
-// LESSON_CONTENT (lesson/lesson-plan.ts decides). Parsing is pure; fetching
-// is one call per folder.
-import type { EditRequest, StatsSpec } from '../../models/experiment.ts';
+// collapse-prone edits, from `lab mine`; read by app/hard-cases.ts) and
+// facts.json (the facts the demo model was trained on, with their
+// phrasings). Both are optional and untrusted: a malformed file or entry is
+// left out and the lesson falls back to LESSON_CONTENT (lesson/lesson-plan.ts
+// decides). Parsing is pure; fetching is one call per folder.
 import type { ModelLocation } from '../../models/lab-types.ts';
-
-export interface HardCase extends EditRequest {
-  caseId: number | null;
-  /** ME-PPL after one ROME edit ÷ before, as mined (ratio_rome); null when absent. */
-  ratio: number | null;
-  /** The mining saw ROME collapse on it (collapsed_rome). */
-  collapsed: boolean | null;
-  /** ME-PPL after one C-ROME edit ÷ before, as mined (ratio_c_rome). */
-  ratioRobust: number | null;
-}
+import { parseHardCases, type HardCases } from '../hard-cases.ts';
 
 /** One fact of facts.json: a template prompt, its subject and true target, and the sentences it was taught and held out in. */
 export interface ModelFact {
@@ -30,56 +20,26 @@ export interface ModelFact {
 }
 
 export interface ModelExtras {
-  hardCases: HardCase[];
+  hardCases: HardCases | null;
   facts: ModelFact[];
-  /** The key statistics the mining used (when the browser can compute them too), so mined collapses reproduce. */
-  stats: StatsSpec | null;
 }
 
-export const NO_EXTRAS: ModelExtras = { hardCases: [], facts: [], stats: null };
+export const NO_EXTRAS: ModelExtras = { hardCases: null, facts: [] };
 
-const MAX_CASES = 200;
 const MAX_FACTS = 5000;
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 500;
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const onePlaceholder = (prompt: string) => prompt.split('{}').length === 2;
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter(isStr).slice(0, 50) : []);
 
-/** hard_cases.json → its cases in file order (the miner's ranking); [] when unusable. */
-export function parseHardCases(value: unknown): HardCase[] {
-  const cases = (value as { cases?: unknown } | null)?.cases;
-  if (!Array.isArray(cases)) return [];
-  const out: HardCase[] = [];
-  for (const c of cases.slice(0, MAX_CASES)) {
-    const r = (c ?? {}) as Record<string, unknown>;
-    if (!isStr(r.prompt) || !isStr(r.subject) || !isStr(r.target_new) || !onePlaceholder(r.prompt)) continue;
-    out.push({
-      prompt: r.prompt,
-      subject: r.subject,
-      target_new: r.target_new,
-      ...(isStr(r.target_true) ? { target_true: r.target_true } : {}),
-      caseId: typeof r.case_id === 'number' && Number.isInteger(r.case_id) ? r.case_id : null,
-      ratio: num(r.ratio_rome),
-      collapsed: typeof r.collapsed_rome === 'boolean' ? r.collapsed_rome : null,
-      ratioRobust: num(r.ratio_c_rome),
-    });
+/** hard_cases.json, or null when the folder has none or it is unusable. */
+export function readHardCases(value: unknown): HardCases | null {
+  if (value === null) return null;
+  try {
+    return parseHardCases(value);
+  } catch (e) {
+    console.warn(`Lesson: ignoring hard_cases.json: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
   }
-  return out;
-}
-
-/**
- * The statistics hard_cases.json was mined with, when they are a text corpus
- * the browser can read ({texts, max_tokens}); a .npz path or anything odd → null.
- */
-export function parseMinedStats(value: unknown): StatsSpec | null {
-  const s = (value as { stats?: unknown } | null)?.stats as Record<string, unknown> | undefined;
-  if (!s || typeof s !== 'object' || !isStr(s.texts) || !/^[\w-]{1,40}$/.test(s.texts)) return null;
-  const keys = Object.keys(s).filter((k) => k !== 'texts' && k !== 'max_tokens');
-  if (keys.length) return null;
-  if (s.max_tokens === undefined) return { texts: s.texts };
-  const n = s.max_tokens;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1000 || n > 200_000) return null;
-  return { texts: s.texts, max_tokens: n };
 }
 
 /** facts.json ({facts: [...]} as training writes it, or a bare array) → its usable facts. */
@@ -121,9 +81,8 @@ export function modelExtras(location: ModelLocation | null): Promise<ModelExtras
   let p = cache.get(base);
   if (!p) {
     p = Promise.all([fetchJson(`${base}hard_cases.json`), fetchJson(`${base}facts.json`)]).then(([hard, facts]) => ({
-      hardCases: parseHardCases(hard),
+      hardCases: readHardCases(hard),
       facts: parseModelFacts(facts),
-      stats: parseMinedStats(hard),
     }));
     cache.set(base, p);
   }

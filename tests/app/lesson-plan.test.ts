@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LESSON_MODEL_ID, lessonLocation, lessonPlan, rankHardCases } from '../../app/lesson/lesson-plan.ts';
 import { LESSON_CONTENT, lessonSettings, LESSON_STATS } from '../../app/lesson/lesson-steps.ts';
-import { modelExtras, NO_EXTRAS, parseHardCases, parseMinedStats, parseModelFacts, type ModelExtras } from '../../app/lesson/model-extras.ts';
+import { modelExtras, NO_EXTRAS, parseModelFacts, readHardCases, type ModelExtras } from '../../app/lesson/model-extras.ts';
+import { parseHardCases } from '../../app/hard-cases.ts';
 import { presetById, presetExperiment, PRESETS } from '../../app/lesson/presets.ts';
 import { parseExperiment } from '../../models/experiment.ts';
 
@@ -18,12 +19,13 @@ const mined = (cases: Record<string, unknown>[], stats: unknown = { texts: 'wiki
   layer: 1,
   stats,
   baseline_me_ppl: 50,
+  collapse_factor: 10,
   eval: 'me-ppl-50',
   screened: 500,
   known: 400,
   cases,
 });
-const hardCase = (case_id: number, subject: string, ratio_rome: number, collapsed_rome: boolean, ratio_c_rome: number, prompt = '{} is affiliated with') => ({
+const hardCase = (case_id: number, subject: string, ratio_rome: number | null, ratio_c_rome: number, prompt = '{} is affiliated with') => ({
   case_id,
   prompt,
   subject,
@@ -31,9 +33,9 @@ const hardCase = (case_id: number, subject: string, ratio_rome: number, collapse
   target_true: 'NATO',
   subject_at_start: prompt.startsWith('{}'),
   denominator: 0.01,
-  me_ppl_rome: ratio_rome * 50,
+  me_ppl_rome: ratio_rome === null ? null : ratio_rome * 50,
   ratio_rome,
-  collapsed_rome,
+  collapsed_rome: ratio_rome === null || ratio_rome > 10,
   me_ppl_c_rome: ratio_c_rome * 50,
   ratio_c_rome,
 });
@@ -66,23 +68,28 @@ const FACTS = {
 };
 
 describe('model folder files', () => {
-  it('hard_cases.json: keeps usable cases in the miner’s order with their measured fields, skips the rest', () => {
-    const cases = parseHardCases(mined([hardCase(1, 'Germany', 900, true, 1.1), { prompt: 'no braces', subject: 'x', target_new: 'y' }, { ...hardCase(2, 'Chile', 3, false, 1), ratio_rome: 'big' }, null as unknown as Record<string, unknown>]));
-    expect(cases).toEqual([
-      { prompt: '{} is affiliated with', subject: 'Germany', target_new: 'FIFA', target_true: 'NATO', caseId: 1, ratio: 900, collapsed: true, ratioRobust: 1.1 },
-      { prompt: '{} is affiliated with', subject: 'Chile', target_new: 'FIFA', target_true: 'NATO', caseId: 2, ratio: null, collapsed: false, ratioRobust: 1 },
-    ]);
-    for (const bad of [null, 'garbage', 3, {}, { cases: 'no' }]) expect(parseHardCases(bad)).toEqual([]);
+  it('hard_cases.json: each case keeps its edit as mined (when usable), in the miner’s order, and the mining’s statistics', () => {
+    const h = parseHardCases(mined([hardCase(2, 'Germany', 900, 1.1), { ...hardCase(1, 'x', 5, 1), prompt: 'no braces' }, { ...hardCase(3, 'y', 5, 1), target_new: 7 }]));
+    expect([...h.byCase.keys()]).toEqual([2, 1, 3]);
+    expect(h.byCase.get(2)!.request).toEqual({ prompt: '{} is affiliated with', subject: 'Germany', target_new: 'FIFA', target_true: 'NATO' });
+    expect(h.byCase.get(1)!.request).toBeNull();
+    expect(h.byCase.get(3)!.request).toBeNull();
+    expect(h.stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+    const stats = (s: unknown) => parseHardCases(mined([], s)).stats;
+    expect(stats({ texts: 'wikitext2' })).toEqual({ texts: 'wikitext2' });
+    expect(stats({ npz: 'public/models/demo-gpt2/stats/layer1_mom2.npz' })).toBeNull(); // the browser cannot open a .npz
+    expect(stats({ texts: 'wikitext2', max_tokens: 10 })).toBeNull();
+    expect(stats({ texts: 'wikitext2', max_tokens: 2.5e4 + 0.5 })).toBeNull();
+    expect(stats({ texts: '../etc', max_tokens: 20000 })).toBeNull();
+    expect(stats({ texts: 'wikitext2', ids: [[1]] })).toBeNull();
+    expect(stats(null)).toBeNull();
   });
-  it('hard_cases.json: the mining statistics when the browser can compute them', () => {
-    expect(parseMinedStats(mined([]))).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
-    expect(parseMinedStats(mined([], { texts: 'wikitext2' }))).toEqual({ texts: 'wikitext2' });
-    expect(parseMinedStats(mined([], { npz: 'public/models/demo-gpt2/stats/layer1_mom2.npz' }))).toBeNull();
-    expect(parseMinedStats(mined([], { texts: 'wikitext2', max_tokens: 10 }))).toBeNull();
-    expect(parseMinedStats(mined([], { texts: 'wikitext2', max_tokens: 2.5e4 + 0.5 }))).toBeNull();
-    expect(parseMinedStats(mined([], { texts: '../etc', max_tokens: 20000 }))).toBeNull();
-    expect(parseMinedStats(mined([], { texts: 'wikitext2', ids: [[1]] }))).toBeNull();
-    expect(parseMinedStats(null)).toBeNull();
+  it('hard_cases.json: an unusable file is no file for the lesson', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    for (const bad of ['garbage', 3, {}, { version: 1, cases: 'no' }]) expect(readHardCases(bad)).toBeNull();
+    expect(warn).toHaveBeenCalledTimes(4);
+    expect(readHardCases(null)).toBeNull();
+    warn.mockRestore();
   });
   it('facts.json: reads training’s {facts} file and a bare array, with relations and phrasings', () => {
     const facts = parseModelFacts(FACTS);
@@ -101,15 +108,15 @@ describe('modelExtras (fetching a folder’s optional files)', () => {
     const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
     vi.stubGlobal('fetch', async (url: string) => {
       urls.push(url);
-      if (url === 'models/a/hard_cases.json') return json(mined([hardCase(1, 'Germany', 900, true, 1.1)]));
+      if (url === 'models/a/hard_cases.json') return json(mined([hardCase(1, 'Germany', 900, 1.1)]));
       if (url === 'models/a/facts.json') return json(FACTS);
       if (url === 'models/b/facts.json') return new Response('<html>', { headers: { 'content-type': 'text/html' } }); // a dev server's fallback page
       return new Response('', { status: 404 });
     });
     const a = await modelExtras({ kind: 'url', url: 'models/a' });
-    expect(a.hardCases.map((h) => h.subject)).toEqual(['Germany']);
+    expect([...a.hardCases!.byCase.values()].map((h) => h.request?.subject)).toEqual(['Germany']);
     expect(a.facts).toHaveLength(7);
-    expect(a.stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+    expect(a.hardCases!.stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
     expect(await modelExtras({ kind: 'url', url: 'models/a/' })).toBe(a);
     expect(await modelExtras({ kind: 'url', url: 'models/b/' })).toEqual(NO_EXTRAS);
     expect(await modelExtras({ kind: 'hub', id: 'gpt2' })).toEqual(NO_EXTRAS);
@@ -134,18 +141,17 @@ describe('lesson plan', () => {
   const extras: ModelExtras = {
     hardCases: parseHardCases(
       mined([
-        hardCase(5, 'Chile', 2000, true, 400), // ROME collapsed and C-ROME did better: the story
-        hardCase(6, 'Siri', 1500, false, 1.0, '{}, developed by'), // the miner did not see it collapse
-        hardCase(7, 'Germany', 900, true, 1.1),
-        hardCase(8, 'Peru', 20, true, 30), // C-ROME worse: not the story
+        hardCase(5, 'Chile', null, 1.5), // ROME's update blew up, C-ROME held: the story
+        hardCase(6, 'Siri', 8, 1.0, '{}, developed by'), // ROME stayed under the collapse factor
+        hardCase(7, 'Germany', 900, 1.1), // the story
+        hardCase(8, 'Peru', 20, 30), // C-ROME collapsed too
       ]),
     ),
     facts: parseModelFacts(FACTS),
-    stats: { texts: 'wikitext2', max_tokens: 20000 },
   };
   const plan = lessonPlan(extras);
 
-  it('ranks mined cases where ROME collapsed and C-ROME did better first, each group in the miner’s order', () => {
+  it('ranks mined cases where ROME collapsed and C-ROME held first, each group in the miner’s order', () => {
     expect(rankHardCases(extras.hardCases).map((c) => c.subject)).toEqual(['Chile', 'Germany', 'Siri', 'Peru']);
     expect(plan.hard.subject).toBe('Chile');
     expect(plan.hardCases.map((c) => c.subject)).toEqual(['Chile', 'Germany', 'Siri']);
@@ -183,7 +189,7 @@ describe('lesson plan', () => {
 });
 
 describe('presets from the plan', () => {
-  const extras: ModelExtras = { hardCases: parseHardCases(mined([hardCase(7, 'Germany', 900, true, 1.1), hardCase(9, 'Chile', 800, true, 1.2)])), facts: [], stats: null };
+  const extras: ModelExtras = { hardCases: parseHardCases(mined([hardCase(7, 'Germany', 900, 1.1), hardCase(9, 'Chile', 800, 1.2)], { npz: 'x.npz' })), facts: [] };
   const plan = lessonPlan(extras);
   const records = [
     { caseId: 1, relation: 'P463', request: { prompt: '{} is affiliated with', subject: 'Germany', target_new: 'FIFA' } }, // mined: left out
@@ -213,12 +219,12 @@ describe.runIf(shipped)('the shipped demo model’s files', () => {
   // Read inside the tests: a skipped describe still runs its body.
   const load = () => {
     const read = (name: string) => JSON.parse(readFileSync(`${DEMO}/${name}`, 'utf8')) as unknown;
-    const extras: ModelExtras = { hardCases: parseHardCases(read('hard_cases.json')), facts: parseModelFacts(read('facts.json')), stats: parseMinedStats(read('hard_cases.json')) };
+    const extras: ModelExtras = { hardCases: parseHardCases(read('hard_cases.json')), facts: parseModelFacts(read('facts.json')) };
     return { extras, plan: lessonPlan(extras) };
   };
   it('give the lesson mined hard cases and facts the model was trained on', () => {
     const { extras, plan } = load();
-    expect(extras.hardCases.length).toBeGreaterThanOrEqual(3);
+    expect(rankHardCases(extras.hardCases).length).toBeGreaterThanOrEqual(3);
     expect(plan.hardFrom).toBe('mined');
     const knows = (subject: string, target: string) => extras.facts.some((f) => f.subject === subject && f.target.toLowerCase() === target.toLowerCase());
     for (const p of plan.known) expect(knows(p.subject, p.expected), p.subject).toBe(true);
