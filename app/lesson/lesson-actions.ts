@@ -38,6 +38,9 @@ function settle(done: () => boolean): Promise<void> {
 
 const sameRequest = (a: EditRequest, b: EditRequest) => a.prompt === b.prompt && a.subject === b.subject && a.target_new === b.target_new;
 
+/** The tasks scored after each edit (0 items = not scored). */
+const scoredTasks = (tasks: Record<string, number> | undefined) => Object.entries(tasks ?? {}).filter(([, n]) => n > 0).sort();
+
 /** The settings are the lesson's (any method; the layer is the model's). */
 function isLessonSettings(s: LabSettings, stats: StatsSpec | null): boolean {
   const l = lessonSettings(s.method.name, stats);
@@ -46,7 +49,8 @@ function isLessonSettings(s: LabSettings, stats: StatsSpec | null): boolean {
     s.method.v_num_grad_steps === l.method.v_num_grad_steps &&
     JSON.stringify(s.method.context_templates) === JSON.stringify(l.method.context_templates) &&
     JSON.stringify(s.stats) === JSON.stringify(l.stats) &&
-    s.plan.texts === l.plan.texts
+    JSON.stringify(s.eval.texts) === JSON.stringify(l.eval.texts) &&
+    JSON.stringify(scoredTasks(s.eval.tasks)) === JSON.stringify(scoredTasks(l.eval.tasks))
   );
 }
 

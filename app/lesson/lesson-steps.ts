@@ -4,6 +4,7 @@
 // folder's facts.json and hard_cases.json refine it (lesson/lesson-plan.ts). Texts are plain sentences; "[label](term)"
 // marks a glossary term (lesson/glossary.ts).
 import type { EditRequest, MethodName, StatsSpec } from '../../models/experiment.ts';
+import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../../models/defaults.ts';
 import type { LabSettings } from '../../workers/protocol.ts';
 
 export const LESSON_ID = 'butterfly';
@@ -87,7 +88,8 @@ export function lessonSettings(method: MethodName = 'rome', stats: StatsSpec | n
     method: { name: method, v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
     mode: 'sequential',
     stats: stats ?? LESSON_STATS,
-    plan: { texts: 'me-ppl-50', collapseFactor: 10, tasks: {} },
+    // LAMBADA off explicitly (0 items): an absent entry would take the page's default.
+    eval: { texts: DEFAULT_EVAL_SET, collapse_factor: DEFAULT_COLLAPSE_FACTOR, tasks: { lambada: 0 } },
   };
 }
 

@@ -80,6 +80,6 @@ export function presetExperiment(p: Preset, plan: LessonPlan, records: readonly 
     stats: s.stats,
     mode: p.mode,
     edits: p.edits(plan, records),
-    eval: { texts: s.plan.texts, collapse_factor: s.plan.collapseFactor ?? 10, tasks: s.plan.tasks ?? {} },
+    eval: structuredClone(s.eval),
   };
 }
