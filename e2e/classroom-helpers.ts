@@ -3,7 +3,7 @@
 import { expect, type Page } from '@playwright/test';
 
 /** Perform the current step and wait until its result is shown (edits on SwiftShader take a while). */
-export async function performAndWait(page: Page, step: number, timeout = 300_000): Promise<void> {
+export async function performAndWait(page: Page, step: number, timeout = 600_000): Promise<void> {
   const card = page.getByTestId('lesson-step');
   await expect(card).toHaveAttribute('data-step', String(step));
   await page.getByTestId('lesson-perform').click();
