@@ -133,9 +133,12 @@ async function perform(step: number): Promise<StepResult> {
     case 'check-neighbour':
       await go([newFact], 'rome');
       return { answers: await ask([plan.neighbour]) };
-    case 'hard-edit':
+    case 'hard-edit': {
       await go([newFact, hard], 'rome');
-      return { answers: [], ...lastEditSummary('ROME') };
+      const r = lastEditSummary('ROME');
+      const source = plan.hardFrom === 'mined' ? 'The hard-case miner flagged this fact on this model.' : 'A classic collapse case for GPT-2.';
+      return { answers: [], ...r, ...(r.summary ? { summary: `${r.summary} ${source}` } : {}) };
+    }
     case 'undo-hard': {
       const s = lab();
       const last = s.steps[s.steps.length - 1];
