@@ -20,8 +20,10 @@ export interface HardCases {
   collapseFactor: number;
   /** In the file's order (the miner's ranking, worst first). */
   byCase: Map<number, HardCase>;
-  /** The key statistics the mining used, when a browser can compute them too ({texts, max_tokens}); else null. */
+  /** The key statistics the mining used, when the page can use them too ({texts, max_tokens}, or a .npz shipped under public/); else null. */
   stats: StatsSpec | null;
+  /** The layer the mining edited (cli/mine.ts writes it), when given. */
+  layer: number | null;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -34,9 +36,12 @@ function minedRequest(r: Record<string, unknown>): EditRequest | null {
   return { prompt: r.prompt, subject: r.subject, target_new: r.target_new, ...(text(r.target_true) ? { target_true: r.target_true } : {}) };
 }
 
-/** The mining's statistics when they are a text corpus the page can read; a .npz path (the browser cannot open one) or anything odd → null. */
+/** The mining's statistics when the page can use them: a text corpus, or a .npz shipped with the app (the only ones the browser opens); anything else → null. */
 export function minedStats(value: unknown): StatsSpec | null {
   const s = value as Record<string, unknown> | null;
+  if (s && typeof s === 'object' && Object.keys(s).length === 1 && text(s.npz)) {
+    return /^public\/[\w-]+(\/[\w.-]+)*\.npz$/.test(s.npz) && !s.npz.includes('..') ? { npz: s.npz } : null;
+  }
   if (!s || typeof s !== 'object' || !text(s.texts) || !/^[\w-]{1,40}$/.test(s.texts)) return null;
   if (Object.keys(s).some((k) => k !== 'texts' && k !== 'max_tokens')) return null;
   if (s.max_tokens === undefined) return { texts: s.texts };
@@ -45,7 +50,7 @@ export function minedStats(value: unknown): StatsSpec | null {
 }
 
 export function parseHardCases(value: unknown): HardCases {
-  const v = value as { version?: unknown; collapse_factor?: unknown; cases?: unknown; stats?: unknown } | null;
+  const v = value as { version?: unknown; collapse_factor?: unknown; cases?: unknown; stats?: unknown; layer?: unknown } | null;
   if (!v || typeof v !== 'object' || v.version !== 1 || !Array.isArray(v.cases)) throw new Error('hard_cases.json: expected { "version": 1, "cases": [...] }');
   const byCase = new Map<number, HardCase>();
   for (const [i, c] of (v.cases as unknown[]).entries()) {
@@ -56,7 +61,7 @@ export function parseHardCases(value: unknown): HardCases {
     if (Number.isNaN(ratioRome) || Number.isNaN(ratioCRome)) throw new Error(`hard_cases.json: case ${i} has no ratio_rome / ratio_c_rome`);
     byCase.set(r.case_id as number, { caseId: r.case_id as number, ratioRome, ratioCRome, subjectAtStart: r.subject_at_start === true, request: minedRequest(r) });
   }
-  return { collapseFactor: finite(v.collapse_factor) && v.collapse_factor > 1 ? v.collapse_factor : 10, byCase, stats: minedStats(v.stats) };
+  return { collapseFactor: finite(v.collapse_factor) && v.collapse_factor > 1 ? v.collapse_factor : 10, byCase, stats: minedStats(v.stats), layer: Number.isInteger(v.layer) && (v.layer as number) >= 0 ? (v.layer as number) : null };
 }
 
 /** "×12.3" / "×∞" for a badge. */

@@ -3,13 +3,13 @@
 // lab the user sees, so the chart, the history and the share link follow.
 // Each step first brings the lab to the state the step starts from, so a step
 // opened from a link (or pressed twice) does the same thing.
-import type { EditRequest, MethodName, StatsSpec } from '../../models/experiment.ts';
+import type { EditRequest, MethodName } from '../../models/experiment.ts';
 import type { FactPreview } from '../../models/lab-types.ts';
 import type { LabSettings } from '../../workers/protocol.ts';
 import { formatPpl } from '../format.ts';
 import { useLabSession } from '../store-lab.ts';
 import { lessonLocation, lessonPlan } from './lesson-plan.ts';
-import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type Probe } from './lesson-steps.ts';
+import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type MinedSetup, type Probe } from './lesson-steps.ts';
 import { modelExtras } from './model-extras.ts';
 import { useLesson, type AnswerLine, type StepResult } from './store-lesson.ts';
 
@@ -42,9 +42,10 @@ const sameRequest = (a: EditRequest, b: EditRequest) => a.prompt === b.prompt &&
 const scoredTasks = (tasks: Record<string, number> | undefined) => Object.entries(tasks ?? {}).filter(([, n]) => n > 0).sort();
 
 /** The settings are the lesson's (any method; the layer is the model's). */
-function isLessonSettings(s: LabSettings, stats: StatsSpec | null): boolean {
-  const l = lessonSettings(s.method.name, stats);
+function isLessonSettings(s: LabSettings, mined: MinedSetup): boolean {
+  const l = lessonSettings(s.method.name, mined);
   return (
+    (l.method.layer === undefined || s.method.layer === l.method.layer) &&
     s.mode === l.mode &&
     s.method.v_num_grad_steps === l.method.v_num_grad_steps &&
     JSON.stringify(s.method.context_templates) === JSON.stringify(l.method.context_templates) &&
@@ -54,10 +55,10 @@ function isLessonSettings(s: LabSettings, stats: StatsSpec | null): boolean {
   );
 }
 
-function settingsFor(method: MethodName, stats: StatsSpec | null): LabSettings {
-  const s = lessonSettings(method, stats);
+function settingsFor(method: MethodName, mined: MinedSetup): LabSettings {
+  const s = lessonSettings(method, mined);
   const layer = lab().settings.method.layer;
-  if (lab().model && layer !== undefined) s.method.layer = layer;
+  if (s.method.layer === undefined && lab().model && layer !== undefined) s.method.layer = layer;
   return s;
 }
 
@@ -68,15 +69,15 @@ async function ensureModel(): Promise<void> {
   if (!(await lab().loadModel(lab().location ?? lessonLocation()))) throw new LessonError(lab().error?.message ?? 'The model could not be loaded.');
 }
 
-/** Bring the lab to exactly these edits under this method and the lesson's settings (with these statistics). */
-async function reach(edits: EditRequest[], method: MethodName, stats: StatsSpec | null): Promise<void> {
+/** Bring the lab to exactly these edits under this method and the lesson's settings (at the mined layer, with its statistics). */
+async function reach(edits: EditRequest[], method: MethodName, mined: MinedSetup): Promise<void> {
   await ensureModel();
   const s = lab();
   const current = s.steps.map((st) => st.request);
   const prefix = current.length <= edits.length && current.every((r, i) => sameRequest(r, edits[i]!));
-  if (!prefix || s.settings.method.name !== method || !isLessonSettings(s.settings, stats)) {
+  if (!prefix || s.settings.method.name !== method || !isLessonSettings(s.settings, mined)) {
     if (current.length) await lab().reset();
-    if (s.settings.method.name !== method || !isLessonSettings(lab().settings, stats)) await lab().applySettings(settingsFor(method, stats));
+    if (s.settings.method.name !== method || !isLessonSettings(lab().settings, mined)) await lab().applySettings(settingsFor(method, mined));
     await settle(() => true);
   }
   const rest = edits.slice(lab().steps.length);
@@ -119,7 +120,7 @@ async function perform(step: number): Promise<StepResult> {
   // The loaded model's folder decides which facts (the demo model's facts.json and hard_cases.json).
   await ensureModel();
   const plan = lessonPlan(await modelExtras(lab().location));
-  const go = (edits: EditRequest[], method: MethodName) => reach(edits, method, plan.stats);
+  const go = (edits: EditRequest[], method: MethodName) => reach(edits, method, plan.mined);
   const { newFact, hard } = plan;
   switch (LESSON_STEPS[step - 1]!.action) {
     case 'ask-known':

@@ -3,10 +3,10 @@
 // facts.json and hard_cases.json (lesson/model-extras.ts) say what this model
 // actually knows and which of its edits the miner found collapse-prone. Every
 // choice falls back to the table, so the lesson runs on any model. Pure logic.
-import type { EditRequest, StatsSpec } from '../../models/experiment.ts';
+import type { EditRequest } from '../../models/experiment.ts';
 import type { ModelLocation } from '../../models/lab-types.ts';
 import { resolveModelId } from '../model-location.ts';
-import { LESSON_CONTENT, type Probe } from './lesson-steps.ts';
+import { LESSON_CONTENT, NOT_MINED, type MinedSetup, type Probe } from './lesson-steps.ts';
 import type { HardCase, HardCases } from '../hard-cases.ts';
 import type { ModelExtras, ModelFact } from './model-extras.ts';
 
@@ -35,8 +35,8 @@ export interface LessonPlan {
   sequence: EditRequest[];
   /** Subjects of every mined (and tabled) hard case and of the new fact: normal runs leave them out. */
   flagged: string[];
-  /** Key statistics the hard cases were mined with, when the browser can compute them. */
-  stats: StatsSpec | null;
+  /** The layer and key statistics the hard cases were mined with (when the page can use them). */
+  mined: MinedSetup;
   /** Where the hard edit came from, for the step's text. */
   hardFrom: 'mined' | 'table';
 }
@@ -120,7 +120,7 @@ export function lessonPlan(extras: ModelExtras): LessonPlan {
     hardCases,
     sequence,
     flagged: [...flagged],
-    stats: extras.hardCases?.stats ?? null,
+    mined: extras.hardCases ? { stats: extras.hardCases.stats, layer: extras.hardCases.layer } : NOT_MINED,
     hardFrom: mined.length ? 'mined' : 'table',
   };
 }

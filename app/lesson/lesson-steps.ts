@@ -77,17 +77,25 @@ export const LESSON_CONTENT: LessonContent = {
  * The lesson's own settings: small enough that a class on a laptop (or the
  * e2e run on a software GPU) sees every step finish in seconds. Few v*
  * steps, two fixed context templates instead of ROME's 21 generated ones, the
- * 50-sentence ME-PPL set, no downstream tasks. The key statistics are the
- * ones the model's hard cases were mined with, when known, so that a mined
- * collapse reproduces.
+ * 50-sentence ME-PPL set, no downstream tasks. The layer and key statistics
+ * are the ones the model's hard cases were mined with, when known, so that a
+ * mined collapse reproduces.
  */
 export const LESSON_STATS: StatsSpec = { texts: 'wikitext2', max_tokens: 4000 };
 
-export function lessonSettings(method: MethodName = 'rome', stats: StatsSpec | null = null): LabSettings {
+/** What the model's hard-case mining used (hard_cases.json), so the lesson edits where and with what it mined. */
+export interface MinedSetup {
+  stats: StatsSpec | null;
+  layer: number | null;
+}
+
+export const NOT_MINED: MinedSetup = { stats: null, layer: null };
+
+export function lessonSettings(method: MethodName = 'rome', mined: MinedSetup = NOT_MINED): LabSettings {
   return {
-    method: { name: method, v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
+    method: { name: method, ...(mined.layer !== null ? { layer: mined.layer } : {}), v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
     mode: 'sequential',
-    stats: stats ?? LESSON_STATS,
+    stats: mined.stats ?? LESSON_STATS,
     // LAMBADA off explicitly (0 items): an absent entry would take the page's default.
     eval: { texts: DEFAULT_EVAL_SET, collapse_factor: DEFAULT_COLLAPSE_FACTOR, tasks: { lambada: 0 } },
   };

@@ -70,9 +70,9 @@ export function presetById(id: string | undefined): Preset | null {
   return PRESETS.find((p) => p.id === id) ?? null;
 }
 
-/** The preset as an Experiment on the demo model, with the lesson's settings (and the statistics its hard cases were mined with). */
+/** The preset as an Experiment on the demo model, with the lesson's settings (at the layer and with the statistics its hard cases were mined with). */
 export function presetExperiment(p: Preset, plan: LessonPlan, records: readonly CounterFactRecord[] | null): Experiment {
-  const s = lessonSettings(p.method, plan.stats);
+  const s = lessonSettings(p.method, plan.mined);
   return {
     version: 1,
     model: LESSON_MODEL_ID,

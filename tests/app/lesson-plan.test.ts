@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LESSON_MODEL_ID, lessonLocation, lessonPlan, rankHardCases } from '../../app/lesson/lesson-plan.ts';
-import { LESSON_CONTENT, lessonSettings, LESSON_STATS } from '../../app/lesson/lesson-steps.ts';
+import { LESSON_CONTENT, lessonSettings, LESSON_STATS, NOT_MINED } from '../../app/lesson/lesson-steps.ts';
 import { modelExtras, NO_EXTRAS, parseModelFacts, readHardCases, type ModelExtras } from '../../app/lesson/model-extras.ts';
 import { parseHardCases } from '../../app/hard-cases.ts';
 import { presetById, presetExperiment, PRESETS } from '../../app/lesson/presets.ts';
@@ -75,9 +75,13 @@ describe('model folder files', () => {
     expect(h.byCase.get(1)!.request).toBeNull();
     expect(h.byCase.get(3)!.request).toBeNull();
     expect(h.stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+    expect(h.layer).toBe(1);
+    expect(parseHardCases({ ...mined([]), layer: -1 }).layer).toBeNull();
     const stats = (s: unknown) => parseHardCases(mined([], s)).stats;
     expect(stats({ texts: 'wikitext2' })).toEqual({ texts: 'wikitext2' });
-    expect(stats({ npz: 'public/models/demo-gpt2/stats/layer1_mom2.npz' })).toBeNull(); // the browser cannot open a .npz
+    expect(stats({ npz: 'public/models/demo-gpt2/stats/layer1_mom2.npz' })).toEqual({ npz: 'public/models/demo-gpt2/stats/layer1_mom2.npz' }); // shipped: the page opens it
+    expect(stats({ npz: '/home/me/layer1_mom2.npz' })).toBeNull(); // the page opens only what the app ships
+    expect(stats({ npz: 'public/models/../../x.npz' })).toBeNull();
     expect(stats({ texts: 'wikitext2', max_tokens: 10 })).toBeNull();
     expect(stats({ texts: 'wikitext2', max_tokens: 2.5e4 + 0.5 })).toBeNull();
     expect(stats({ texts: '../etc', max_tokens: 20000 })).toBeNull();
@@ -135,7 +139,7 @@ describe('lesson plan', () => {
     expect(plan.hardCases).toEqual(LESSON_CONTENT.hardCases.map(strip));
     expect(plan.sequence).toEqual(LESSON_CONTENT.sequence.map(strip));
     expect(plan.hardFrom).toBe('table');
-    expect(plan.stats).toBeNull();
+    expect(plan.mined).toEqual(NOT_MINED);
   });
 
   const extras: ModelExtras = {
@@ -181,10 +185,14 @@ describe('lesson plan', () => {
     const onlyFlagged = lessonPlan({ ...extras, facts: parseModelFacts([fact('Chile', '{} is in', 'America', 'P30', [], [])]) });
     expect(onlyFlagged.known).toEqual(LESSON_CONTENT.known);
   });
-  it('uses the statistics the cases were mined with, in the lesson and in the presets', () => {
-    expect(lessonSettings('rome', plan.stats).stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
-    expect(lessonSettings('rome', null).stats).toEqual(LESSON_STATS);
-    expect(presetExperiment(presetById('rome-vs-crome')!, plan, null).stats).toEqual({ texts: 'wikitext2', max_tokens: 20000 });
+  it('edits at the layer and with the statistics the cases were mined with, in the lesson and in the presets', () => {
+    expect(plan.mined).toEqual({ stats: { texts: 'wikitext2', max_tokens: 20000 }, layer: 1 });
+    const s = lessonSettings('rome', plan.mined);
+    expect([s.stats, s.method.layer]).toEqual([{ texts: 'wikitext2', max_tokens: 20000 }, 1]);
+    const unmined = lessonSettings('rome', NOT_MINED);
+    expect([unmined.stats, unmined.method.layer]).toEqual([LESSON_STATS, undefined]); // the model's own default layer
+    const exp = presetExperiment(presetById('rome-vs-crome')!, plan, null);
+    expect([exp.stats, exp.method.layer]).toEqual([{ texts: 'wikitext2', max_tokens: 20000 }, 1]);
   });
 });
 
