@@ -55,6 +55,7 @@ test('presentation at 1280×720 and embed at 800×450 do not overflow and pass t
 });
 
 test('the lab with the lesson, glossary and presets passes the accessibility audit', async ({ page }) => {
+  test.setTimeout(300_000); // axe over the whole lab page takes minutes on a loaded machine
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await page.goto('/#lesson=butterfly&step=4');
   await expect(page.getByTestId('lesson-panel')).toBeVisible({ timeout: 60_000 });
