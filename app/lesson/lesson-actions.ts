@@ -8,7 +8,8 @@ import type { FactPreview } from '../../models/lab-types.ts';
 import type { LabSettings } from '../../workers/protocol.ts';
 import { formatPpl } from '../format.ts';
 import { useLabSession } from '../store-lab.ts';
-import { lessonLocation, lessonPlan } from './lesson-plan.ts';
+import { DEMO_LOCATION } from '../model-location.ts';
+import { lessonPlan } from './lesson-plan.ts';
 import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type MinedSetup, type Probe } from './lesson-steps.ts';
 import { modelExtras } from './model-extras.ts';
 import { useLesson, type AnswerLine, type StepResult } from './store-lesson.ts';
@@ -66,7 +67,7 @@ async function ensureModel(): Promise<void> {
   await settle(() => true);
   if (lab().model) return;
   await lab().applySettings(lessonSettings('rome')); // no model yet: kept for the load
-  if (!(await lab().loadModel(lab().location ?? lessonLocation()))) throw new LessonError(lab().error?.message ?? 'The model could not be loaded.');
+  if (!(await lab().loadModel(lab().location ?? DEMO_LOCATION))) throw new LessonError(lab().error?.message ?? 'The model could not be loaded.');
 }
 
 /** Bring the lab to exactly these edits under this method and the lesson's settings (at the mined layer, with its statistics). */

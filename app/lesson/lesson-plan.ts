@@ -4,20 +4,9 @@
 // actually knows and which of its edits the miner found collapse-prone. Every
 // choice falls back to the table, so the lesson runs on any model. Pure logic.
 import type { EditRequest } from '../../models/experiment.ts';
-import type { ModelLocation } from '../../models/lab-types.ts';
-import { resolveModelId } from '../model-location.ts';
 import { LESSON_CONTENT, NOT_MINED, type MinedSetup, type Probe } from './lesson-steps.ts';
 import type { HardCase, HardCases } from '../hard-cases.ts';
 import type { ModelExtras, ModelFact } from './model-extras.ts';
-
-/** The model the lesson and presets are written for: the trained demo model, which ships facts.json and hard_cases.json. */
-export const LESSON_MODEL_ID = 'public/models/demo-gpt2';
-
-export function lessonLocation(): ModelLocation {
-  const r = resolveModelId(LESSON_MODEL_ID);
-  if (r.kind !== 'ready') throw new Error(`${LESSON_MODEL_ID} is not a folder of this app`); // a constant: cannot happen
-  return r.location;
-}
 
 export interface LessonPlan {
   /** Step 1. */

@@ -5,7 +5,8 @@
 // shared link is.
 import type { EditRequest, Experiment, MethodName } from '../../models/experiment.ts';
 import type { CounterFactRecord } from '../counterfact.ts';
-import { LESSON_MODEL_ID, type LessonPlan } from './lesson-plan.ts';
+import { DEMO_MODEL_ID } from '../model-location.ts';
+import type { LessonPlan } from './lesson-plan.ts';
 import { lessonSettings } from './lesson-steps.ts';
 
 export interface Preset {
@@ -75,7 +76,7 @@ export function presetExperiment(p: Preset, plan: LessonPlan, records: readonly 
   const s = lessonSettings(p.method, plan.mined);
   return {
     version: 1,
-    model: LESSON_MODEL_ID,
+    model: DEMO_MODEL_ID,
     method: s.method,
     stats: s.stats,
     mode: p.mode,

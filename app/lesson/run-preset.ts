@@ -2,7 +2,8 @@
 // edits), then run its comparison beside it.
 import { useFacts } from '../store-facts.ts';
 import { useLabSession } from '../store-lab.ts';
-import { lessonLocation, lessonPlan } from './lesson-plan.ts';
+import { DEMO_LOCATION } from '../model-location.ts';
+import { lessonPlan } from './lesson-plan.ts';
 import { modelExtras } from './model-extras.ts';
 import { presetById, presetExperiment } from './presets.ts';
 
@@ -19,7 +20,7 @@ export async function runPreset(id: string): Promise<void> {
     records = useFacts.getState().records;
     if (!records) return; // the facts store shows why
   }
-  const plan = lessonPlan(await modelExtras(lessonLocation()));
+  const plan = lessonPlan(await modelExtras(DEMO_LOCATION));
   await lab.openExperiment(presetExperiment(preset, plan, records), 'link');
   const after = useLabSession.getState();
   if (preset.compareWith && after.steps.length && !after.pending) await after.compareWith(preset.compareWith);

@@ -5,7 +5,8 @@
 // checked too.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LESSON_MODEL_ID, lessonLocation, lessonPlan, rankHardCases } from '../../app/lesson/lesson-plan.ts';
+import { lessonPlan, rankHardCases } from '../../app/lesson/lesson-plan.ts';
+import { DEMO_MODEL_ID } from '../../app/model-location.ts';
 import { LESSON_CONTENT, lessonSettings, LESSON_STATS, NOT_MINED } from '../../app/lesson/lesson-steps.ts';
 import { modelExtras, NO_EXTRAS, parseModelFacts, readHardCases, type ModelExtras } from '../../app/lesson/model-extras.ts';
 import { parseHardCases } from '../../app/hard-cases.ts';
@@ -210,13 +211,13 @@ describe('presets from the plan', () => {
     expect(edits('rome-vs-crome')).toEqual(['Germany']);
     expect(edits('long-run')).toEqual(['Lyon']);
     expect(edits('ten-normal')).toEqual(LESSON_CONTENT.sequence.slice(0, 10).map((e) => e.subject));
-    expect(presetExperiment(presetById('rome-vs-crome')!, plan, null)).toMatchObject({ model: LESSON_MODEL_ID, mode: 'sequential', method: { name: 'rome' } });
+    expect(presetExperiment(presetById('rome-vs-crome')!, plan, null)).toMatchObject({ model: DEMO_MODEL_ID, mode: 'sequential', method: { name: 'rome' } });
     expect(presetById('rome-vs-crome')!.compareWith).toBe('c-rome');
     expect(presetById('three-hard')!.mode).toBe('single');
     expect(presetById('nope')).toBeNull();
   });
-  it('the demo model’s id opens as the bundled folder', () => {
-    expect(lessonLocation()).toEqual({ kind: 'url', url: 'models/demo-gpt2/' });
+  it('the demo model is the trained demo-gpt2', () => {
+    expect(DEMO_MODEL_ID).toBe('public/models/demo-gpt2');
   });
 });
 

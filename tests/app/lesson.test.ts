@@ -7,7 +7,8 @@ import { joinHash, splitHash } from '../../app/lesson/hash-params.ts';
 import { clampStep, LESSON_CONTENT, LESSON_STEPS } from '../../app/lesson/lesson-steps.ts';
 import { GLOSSARY, GLOSSARY_ORDER, plainText, splitTerms } from '../../app/lesson/glossary.ts';
 import { NO_EXTRAS } from '../../app/lesson/model-extras.ts';
-import { LESSON_MODEL_ID, lessonPlan } from '../../app/lesson/lesson-plan.ts';
+import { lessonPlan } from '../../app/lesson/lesson-plan.ts';
+import { DEMO_MODEL_ID } from '../../app/model-location.ts';
 import { PRESETS, presetExperiment } from '../../app/lesson/presets.ts';
 import { embedSnippet, embedUrl, isEmbedView } from '../../app/lesson/embed.ts';
 import { parseExperiment } from '../../models/experiment.ts';
@@ -82,7 +83,7 @@ describe('presets and embed code', () => {
       const exp = presetExperiment(p, tablePlan, records);
       expect(parseExperiment(JSON.parse(JSON.stringify(exp))), p.id).toEqual(exp);
       expect(exp.edits.length, p.id).toBeGreaterThan(0);
-      expect(exp.model, p.id).toBe(LESSON_MODEL_ID);
+      expect(exp.model, p.id).toBe(DEMO_MODEL_ID);
     }
   });
   it('builds an iframe for the step and the experiment', () => {
