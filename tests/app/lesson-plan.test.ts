@@ -223,22 +223,27 @@ describe('presets from the plan', () => {
 
 // The shipped demo model (issue 11), once it is in the tree: its own files make a lesson.
 const DEMO = 'public/models/demo-gpt2';
-const shipped = existsSync(`${DEMO}/facts.json`) && existsSync(`${DEMO}/hard_cases.json`);
-describe.runIf(shipped)('the shipped demo model’s files', () => {
+const hasFile = (name: string) => existsSync(`${DEMO}/${name}`);
+describe.runIf(hasFile('facts.json'))('the shipped demo model’s files', () => {
   // Read inside the tests: a skipped describe still runs its body.
   const load = () => {
     const read = (name: string) => JSON.parse(readFileSync(`${DEMO}/${name}`, 'utf8')) as unknown;
-    const extras: ModelExtras = { hardCases: parseHardCases(read('hard_cases.json')), facts: parseModelFacts(read('facts.json')) };
+    const extras: ModelExtras = { hardCases: hasFile('hard_cases.json') ? parseHardCases(read('hard_cases.json')) : null, facts: parseModelFacts(read('facts.json')) };
     return { extras, plan: lessonPlan(extras) };
   };
-  it('give the lesson mined hard cases and facts the model was trained on', () => {
+  const knows = (extras: ModelExtras, subject: string, target: string) => extras.facts.some((f) => f.subject === subject && f.target.toLowerCase() === target.toLowerCase());
+  it('facts.json: the lesson asks facts the model was trained on, and a held-out paraphrase', () => {
+    const { extras, plan } = load();
+    expect(extras.facts.length).toBeGreaterThan(100);
+    for (const p of plan.known) expect(knows(extras, p.subject, p.expected), p.subject).toBe(true);
+    expect(knows(extras, plan.neighbour.subject, plan.neighbour.expected)).toBe(true);
+    expect(knows(extras, plan.newFact.subject, plan.newFact.target_true!)).toBe(true);
+    expect(plan.paraphrase).not.toEqual(LESSON_CONTENT.paraphrase); // taken from the file
+  });
+  it.runIf(hasFile('hard_cases.json'))('hard_cases.json: mined cases for the dangerous step, none of them among the normal edits', () => {
     const { extras, plan } = load();
     expect(rankHardCases(extras.hardCases).length).toBeGreaterThanOrEqual(3);
     expect(plan.hardFrom).toBe('mined');
-    const knows = (subject: string, target: string) => extras.facts.some((f) => f.subject === subject && f.target.toLowerCase() === target.toLowerCase());
-    for (const p of plan.known) expect(knows(p.subject, p.expected), p.subject).toBe(true);
-    expect(knows(plan.neighbour.subject, plan.neighbour.expected)).toBe(true);
-    expect(knows(plan.newFact.subject, plan.newFact.target_true!)).toBe(true);
     for (const e of plan.sequence) expect(plan.flagged).not.toContain(e.subject);
   });
   it('make valid presets', () => {
