@@ -2,8 +2,9 @@
 // or this tab's own session before a reload), else an offer to restore the
 // session saved in local storage. Runs once, when the GPU is ready.
 import { runsInBrowser } from './browser-models.ts';
+import { splitHash } from './lesson/hash-params.ts';
 import { resolveModelId } from './model-location.ts';
-import { decodeSharePayload, hashHasExperiment, ShareUrlError } from './share-codec.ts';
+import { decodeSharePayload, ShareUrlError } from './share-codec.ts';
 import { readSharedCurves } from './shared-curves.ts';
 import { useImportedResults } from './store-imported.ts';
 import { clearShareHash } from './share-hash.ts';
@@ -17,9 +18,11 @@ export function openStartupExperiment(): void {
   done = true;
   const session = useLabSession.getState();
   const hash = location.hash;
-  if (hash.length > 1 && hashHasExperiment(hash)) {
+  // The lesson's keys (lesson, step, present, preset) may ride beside the experiment.
+  const parts = splitHash(hash);
+  if (parts.exp && !parts.unknown) {
     try {
-      const { experiment, raw } = decodeSharePayload(hash);
+      const { experiment, raw } = decodeSharePayload(parts.exp);
       const imported = useImportedResults.getState();
       imported.addShared(readSharedCurves(raw));
       // Any causal LM may be named (for export to EasyEdit); only GPT-2 runs here: say so, keep the experiment.
@@ -32,11 +35,12 @@ export function openStartupExperiment(): void {
     }
     return;
   }
-  if (hash.length > 1) {
+  if (parts.unknown) {
     session.setLinkError('The link’s address ends in something that is not a Butterfly Lab experiment; the lab starts empty.');
     clearShareHash();
     return;
   }
+  if (Object.keys(parts.lesson).length) return; // a lesson or preset link: the lesson opens it
   const saved = loadSession();
   if (saved && saved.edits.length) void session.openExperiment(saved, 'session');
 }

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useId, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
 import { chartRows, logTicks, referenceSeries, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
 import { formatPpl } from '../format.ts';
@@ -21,9 +21,10 @@ function dotFor(color: string, key: string) {
 }
 
 /** ME-PPL (log) against the number of edits; any task accuracies on a 0..1 axis at the right. */
-export function CollapseChart() {
+export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const series = useCurves();
   const svgHolder = useRef<HTMLDivElement>(null);
+  const titleId = useId(); // the lesson's presentation shows a second chart
   const { rows, tasks, domain } = chartRows(series);
   // Without a model, imported results still plot: their first curve gives the reference lines.
   const live = referenceSeries(series) ?? series[0]!;
@@ -33,16 +34,16 @@ export function CollapseChart() {
   const shown = series.filter((s) => s.points.length > 0).length;
 
   return (
-    <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby="chart-title">
+    <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby={titleId}>
       <div className="panel-head">
-        <h3 id="chart-title">Perplexity against edits</h3>
+        <h3 id={titleId}>Perplexity against edits</h3>
         {shown > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
       </div>
       {shown === 0 ? (
         <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point. Or open results from a GPU run (below).</p>
       ) : (
         <div ref={svgHolder} className="chart-holder">
-          <ResponsiveContainer width="100%" height={320}>
+          <ResponsiveContainer width="100%" height={height}>
             <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 8 : 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#e1e4ee" strokeDasharray="3 3" />
               <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} label={{ value: 'edits', position: 'insideBottomRight', offset: -4 }} />

@@ -6,6 +6,8 @@ import { EditDetails } from './EditDetails.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { FactPanel } from './FactPanel.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
+import { LessonChartFocus } from './LessonChartFocus.tsx';
+import { LessonPanel } from './LessonPanel.tsx';
 import { LinkErrorBanner } from './LinkErrorBanner.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { NoticeBanner } from './NoticeBanner.tsx';
@@ -14,6 +16,7 @@ import { OpenResultsNotice } from './OpenResultsNotice.tsx';
 import { OperationProgress } from './OperationProgress.tsx';
 import { PendingExperimentBanner } from './PendingExperimentBanner.tsx';
 import { PointsTable } from './PointsTable.tsx';
+import { PresetsPanel } from './PresetsPanel.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { SoftwareAdapterNotice } from './SoftwareAdapterNotice.tsx';
@@ -32,12 +35,16 @@ export function LabView({ probe }: { probe: ProbeSuccess }) {
       <OperationProgress />
       <div className="lab-grid">
         <aside className="lab-side">
+          <LessonPanel />
           <ModelPanel probe={probe} />
           <SettingsPanel />
+          <PresetsPanel />
         </aside>
         <div className="lab-main">
           <FactPanel />
-          <CollapseChart />
+          <LessonChartFocus>
+            <CollapseChart />
+          </LessonChartFocus>
           <OpenResults />
           {hasModel && (
             <>
