@@ -12,7 +12,7 @@ export function resolveSpec(name: MethodName, spec: MethodSpec, nLayer: number, 
     const value = out[field] ?? row.default({ method: name, nLayer, editLayer });
     if (value === undefined) continue;
     const e = settingError(row, value, nLayer);
-    if (e) throw new Error(`${row.key} ${e}${row.maxForModel ? ` (the model has ${nLayer} layers)` : ''}`);
+    if (e) throw new Error(`${row.key} ${e}${row.maxForModel ? ` (the model has ${nLayer} layers)` : ''}, got ${JSON.stringify(value)?.slice(0, 40)}`);
     out[field] = value;
   }
   return out as unknown as MethodSpec;
