@@ -31,6 +31,7 @@ const facts = (JSON.parse(readFileSync(factsPath, 'utf8')) as { facts: Fact[] })
 /** Per prompt: is the top-1 next token the target's first token? Each prompt is scored once. */
 async function hits(rows: { ids: number[]; target: number }[]): Promise<boolean[]> {
   const scores = await scoreSequences(model, rows.map((r) => [...r.ids, r.target]), {
+    lastOnly: true,
     onProgress: (d, n) => process.stderr.write(`\rrecall ${d}/${n}   `),
   });
   return scores.map((s, i) => s.argmax[rows[i]!.ids.length - 1] === rows[i]!.target);

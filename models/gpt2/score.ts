@@ -29,6 +29,8 @@ export interface ScoreOptions {
   signal?: AbortSignal;
   /** Called after each batch with sequences scored so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Score only each sequence's last token (fact recall): only those rows reach the unembedding; other entries stay 0. */
+  lastOnly?: boolean;
 }
 
 const LOGITS_BYTES = 128 * 2 ** 20;
@@ -66,7 +68,13 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
   const ctxLen = Math.min(config.nPositions, maxRows);
   const stride = opts.stride ?? Math.max(1, Math.floor(ctxLen / 2));
   const results = seqs.map((s) => ({ nll: new Float64Array(Math.max(0, s.length - 1)), argmax: new Uint32Array(Math.max(0, s.length - 1)) }));
-  const windows = seqs.flatMap((s, i) => windowsOf(i, s, ctxLen, stride)).filter((w) => w.ids.length > 1);
+  const windowsOfSeq = (s: readonly number[], i: number): Window[] => {
+    const ws = windowsOf(i, s, ctxLen, stride);
+    if (!opts.lastOnly) return ws;
+    const last = ws[ws.length - 1]!;
+    return [{ ...last, scoreFrom: Math.max(0, last.ids.length - 2) }];
+  };
+  const windows = seqs.flatMap((s, i) => windowsOfSeq(s, i)).filter((w) => w.ids.length > 1);
   // Longest first: a pass's key/value buffer is its window count × its longest window.
   windows.sort((a, b) => b.ids.length - a.ids.length);
   const maxCacheRows = Math.floor(lim / (8 * config.nEmbd));
