@@ -64,7 +64,10 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
   const logitsBytes = Math.min(LOGITS_BYTES, lim);
   // The MLP's [rows, 4d] activation must fit one binding too.
   const byMlp = Math.floor(lim / (16 * config.nEmbd));
-  const maxRows = opts.maxRows ?? Math.max(64, Math.min(1024, byMlp, Math.floor(logitsBytes / (4 * chunkCols))));
+  // Rows whose logits are taken at once (the logits chunk's height).
+  const maxScored = Math.max(64, Math.floor(logitsBytes / (4 * chunkCols)));
+  // lastOnly takes one row's logits per sequence: a pass may then hold many more rows.
+  const maxRows = opts.maxRows ?? Math.max(64, Math.min(opts.lastOnly ? 8192 : 1024, byMlp, opts.lastOnly ? Infinity : maxScored));
   const ctxLen = Math.min(config.nPositions, maxRows);
   const stride = opts.stride ?? Math.max(1, Math.floor(ctxLen / 2));
   const results = seqs.map((s) => ({ nll: new Float64Array(Math.max(0, s.length - 1)), argmax: new Uint32Array(Math.max(0, s.length - 1)) }));
@@ -95,7 +98,7 @@ export async function scoreSequences(model: Gpt2Model, seqs: readonly (readonly 
       const T = windows[i]!.ids.length;
       const group: Window[] = [windows[i++]!];
       let rows = T;
-      while (i < windows.length && rows + windows[i]!.ids.length <= maxRows && (group.length + 1) * T <= maxCacheRows) {
+      while (i < windows.length && rows + windows[i]!.ids.length <= maxRows && (group.length + 1) * T <= maxCacheRows && (!opts.lastOnly || group.length < maxScored)) {
         rows += windows[i]!.ids.length;
         group.push(windows[i++]!);
       }
