@@ -19,7 +19,7 @@ import { prepareRequest, type PreparedRequest } from './editing/prepared.ts';
 import { defaultRomeLayer } from './settings-table.ts';
 import { sameSettings } from './util/same-settings.ts';
 import type { StatsStore } from './editing/stats-cache.ts';
-import { loadRomeCovariance } from './editing/npz.ts';
+import { loadRomeCovariance } from './editing/rome-covariance.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
