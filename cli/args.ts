@@ -43,3 +43,12 @@ export function stringFlag(args: ParsedArgs, name: string, required = false): st
   if (v === true) throw new CliError(`--${name} needs a value`);
   return v;
 }
+
+/** A whole-number flag in lo..hi, or dflt when absent. */
+export function intFlag(args: ParsedArgs, name: string, dflt: number, lo: number, hi: number): number {
+  const v = stringFlag(args, name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new CliError(`--${name} must be an integer in ${lo}..${hi}`);
+  return n;
+}

@@ -14,7 +14,7 @@ import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../models/defaults.ts
 import type { EditRequest, ExperimentSettings, MethodName, StatsSpec } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { DEFAULT_STATS, Lab } from '../models/lab.ts';
-import { CliError, stringFlag, type ParsedArgs } from './args.ts';
+import { intFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { resolveModel } from './model-source.ts';
 import { nodeLabEnv } from './node-env.ts';
 import { progressLine } from './progress.ts';
@@ -51,23 +51,15 @@ export interface MineResult {
   cases: MinedCase[];
 }
 
-function int(args: ParsedArgs, name: string, dflt: number, lo: number, hi: number): number {
-  const v = stringFlag(args, name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new CliError(`--${name} must be an integer in ${lo}..${hi}`);
-  return n;
-}
-
 export async function mineCommand(args: ParsedArgs): Promise<void> {
   const dir = stringFlag(args, 'model', true);
-  const nCases = int(args, 'cases', 20, 1, 500);
-  const nCandidates = int(args, 'candidates', 500, 1, 100_000);
+  const nCases = intFlag(args, 'cases', 20, 1, 500);
+  const nCandidates = intFlag(args, 'candidates', 500, 1, 100_000);
   const env = nodeLabEnv();
   const lab = new Lab(await nodeGpuContext(), env);
   const summary = await lab.loadModel(resolveModel(dir), { onProgress: () => progressLine('loading the model') });
   const layerFlag = stringFlag(args, 'layer');
-  const layer = layerFlag === undefined ? undefined : int(args, "layer", 0, 0, summary.nLayer - 1);
+  const layer = layerFlag === undefined ? undefined : intFlag(args, "layer", 0, 0, summary.nLayer - 1);
   const statsFlag = stringFlag(args, 'stats');
   const shipped = layer !== undefined && join(dir, 'stats', `layer${layer}_mom2.npz`);
   const stats: StatsSpec = statsFlag ? { npz: statsFlag } : shipped && existsSync(shipped) ? { npz: shipped } : DEFAULT_STATS;

@@ -9,7 +9,7 @@ import { fill, splitTemplate, subjectLastIndex } from '../models/editing/subject
 import { loadReferenceGpt2FromDir } from '../models/reference/gpt2-node.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
 import { seededSample } from '../models/util/random.ts';
-import { CliError, stringFlag, type ParsedArgs } from './args.ts';
+import { CliError, intFlag, stringFlag, type ParsedArgs } from './args.ts';
 import { progressLine } from './progress.ts';
 import { traceSvg } from './trace-svg.ts';
 
@@ -38,21 +38,13 @@ export function readTraceFacts(path: string): TraceFact[] {
   return facts.map((f) => ({ prompt: f.prompt, subject: f.subject, target: f.target }));
 }
 
-function int(args: ParsedArgs, name: string, dflt: number, lo: number, hi: number): number {
-  const v = stringFlag(args, name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new CliError(`--${name} must be an integer in ${lo}..${hi}`);
-  return n;
-}
-
 export async function traceCommand(args: ParsedArgs): Promise<void> {
   const dir = stringFlag(args, 'model', true);
   if (!existsSync(join(dir, 'config.json'))) throw new CliError(`${dir} is not a model folder (config.json missing); trace runs on local folders`);
   const factsPath = stringFlag(args, 'facts') ?? (existsSync(join(dir, 'facts.json')) ? join(dir, 'facts.json') : 'public/data/counterfact/counterfact_500.json');
-  const nCases = int(args, 'cases', 50, 1, 10_000);
-  const samples = int(args, 'samples', 5, 1, 100);
-  const seed = int(args, 'seed', 0, 0, 2 ** 31 - 1);
+  const nCases = intFlag(args, 'cases', 50, 1, 10_000);
+  const samples = intFlag(args, 'samples', 5, 1, 100);
+  const seed = intFlag(args, 'seed', 0, 0, 2 ** 31 - 1);
   const outDir = stringFlag(args, 'out');
 
   const tok = loadGpt2TokenizerFromDir();
