@@ -40,7 +40,7 @@ export default defineConfig({
     { name: 'no-webgpu', testMatch: /\/(no-webgpu|static-server)\.spec\.ts$/, use: chromium(['--disable-gpu']) },
   ],
   webServer: {
-    command: 'node scripts/serve.mjs',
+    command: 'npx tsx scripts/serve.ts',
     env: { PORT: String(PORT) },
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: false,

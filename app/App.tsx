@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useLabStore } from './store.ts';
+import { useGpuStore } from './store.ts';
 import { useLabSession } from './store-lab.ts';
 import { openStartupExperiment } from './startup.ts';
 import { Header } from './components/Header.tsx';
@@ -18,10 +18,10 @@ import './lesson/lesson.css';
 const embed = isEmbedView();
 
 export function App() {
-  const status = useLabStore((s) => s.status);
-  const probe = useLabStore((s) => s.probe);
-  const error = useLabStore((s) => s.error);
-  const start = useLabStore((s) => s.start);
+  const status = useGpuStore((s) => s.status);
+  const probe = useGpuStore((s) => s.probe);
+  const error = useGpuStore((s) => s.error);
+  const start = useGpuStore((s) => s.start);
   const rebuilding = useLabSession((s) => s.rebuilding);
   const [tab, setTab] = useState<TabId>('lab');
   const present = useLesson((s) => s.open && s.present);

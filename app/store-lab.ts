@@ -19,7 +19,7 @@ import { resolveModelId, type ModelResolution } from './model-location.ts';
 import { saveSession } from './session-storage.ts';
 import { defaultSettings, EDIT_METHODS } from './settings.ts';
 import { clearShareHash, writeShareHash } from './share-hash.ts';
-import { onGpuFailure, useLabStore as useGpuStore } from './store.ts';
+import { onGpuFailure, useGpuStore } from './store.ts';
 
 export type OpKind = 'load' | 'settings' | 'edit' | 'undo' | 'reset' | 'replay' | 'rebuild';
 

@@ -1,4 +1,4 @@
-// The app's state: where the GPU stands and what the probe found. Actions
+// The GPU's state (useGpuStore): where the device stands and what the probe found. Actions
 // talk to the worker through workers/client.ts only; no GPU object ever
 // reaches this side.
 import { create } from 'zustand';
@@ -11,7 +11,7 @@ export type GpuStatus =
   | 'ready' // a device is held; see probe.kernelCheck for the smoke test
   | 'failed'; // no usable device: see error.kind (no-webgpu, no-adapter, device-lost, ...)
 
-export interface LabState {
+export interface GpuState {
   status: GpuStatus;
   /** The last successful probe; kept after a loss so the diagnostics stay readable. */
   probe: ProbeSuccess | null;
@@ -32,7 +32,7 @@ export function onGpuFailure(listener: (error: LabErrorInfo) => void): () => voi
   return () => failureListeners.delete(listener);
 }
 
-export const useLabStore = create<LabState>()((set, get) => ({
+export const useGpuStore = create<GpuState>()((set, get) => ({
   status: 'idle',
   probe: null,
   error: null,

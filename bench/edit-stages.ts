@@ -9,9 +9,10 @@ import { keyCovariance } from '../models/editing/covariance.ts';
 import { cProjWeight, WeightHistory } from '../models/editing/history.ts';
 import { keysAt } from '../models/editing/keys.ts';
 import type { RomeHparams } from '../models/editing/rome-hparams.ts';
-import { keyContexts } from '../models/editing/rome.ts';
 import { generateContextTemplates } from '../models/editing/templates.ts';
-import { computeVStar, type VRequest } from '../models/editing/v-star.ts';
+import { prepareRequest } from '../models/editing/prepared.ts';
+import { computeVStar } from '../models/editing/v-star.ts';
+import type { EditRequest } from '../models/experiment.ts';
 import { counterDelta, type GpuCounters } from '../models/gpu/context.ts';
 import type { Gpt2Model } from '../models/gpt2/model.ts';
 import type { Gpt2Tokenizer } from '../models/tokenizer/gpt2-tokenizer.ts';
@@ -34,7 +35,7 @@ export interface EditStagesOptions {
 }
 
 /** Runs one edit on `model` (the update stays applied: benchmarks use throwaway weights). */
-export async function editStages(model: Gpt2Model, tok: Gpt2Tokenizer, req: VRequest, hp: RomeHparams, opts: EditStagesOptions): Promise<{ stages: EditStage[]; vStarSteps: number }> {
+export async function editStages(model: Gpt2Model, tok: Gpt2Tokenizer, req: EditRequest, hp: RomeHparams, opts: EditStagesOptions): Promise<{ stages: EditStage[]; vStarSteps: number }> {
   const { ctx } = model;
   ctx.countWork();
   const stages: EditStage[] = [];
@@ -52,11 +53,11 @@ export async function editStages(model: Gpt2Model, tok: Gpt2Tokenizer, req: VReq
   for (let n = 0, s = 1; n < opts.statsTokens; n += 128) seqs.push(Array.from({ length: Math.min(128, opts.statsTokens - n) }, () => (s = (s * 48271) % 2147483647) % 50000));
   const stats = await stage('keyStatistics', 'layer', () => keyCovariance(model, hp.layer, seqs));
   const factor = await stage('cholesky', 'layer', () => cholesky(stats.C, stats.dim));
-  const contexts = keyContexts(tok, req, opts.templates);
-  const acts = await stage('keys', 'edit', () => keysAt(model, hp.layer, contexts.map((c) => ({ ids: c.ids, index: c.index }))));
+  const prepared = prepareRequest(tok, req);
+  const acts = await stage('keys', 'edit', () => keysAt(model, hp.layer, prepared.contexts(opts.templates)));
   const kStar = new Float64Array(stats.dim);
   for (const k of acts.keys) for (let i = 0; i < kStar.length; i++) kStar[i]! += k[i]! / acts.keys.length;
-  const v = await stage('vStar', 'edit', () => computeVStar(model, tok, req, opts.templates, hp));
+  const v = await stage('vStar', 'edit', () => computeVStar(model, prepared, opts.templates, hp));
   const uRaw = await stage('solve', 'edit', () => solve(factor, kStar));
   const n = Math.hypot(...uRaw);
   const u = Float32Array.from(uRaw, (x) => x / n);

@@ -12,8 +12,8 @@
 //   edit stages    one whole ROME edit by stage (bench/edit-stages.ts): seconds and counters each
 // Benchmarks are not tests: `npm test` never runs this.
 import { readFileSync } from 'node:fs';
-import { targetIdsOf } from '../models/editing/prepared.ts';
-import { computeVStar, vPrompts } from '../models/editing/v-star.ts';
+import { prepareRequest } from '../models/editing/prepared.ts';
+import { computeVStar } from '../models/editing/v-star.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { parseTextsJson } from '../models/data/texts.ts';
 import { counterDelta, type GpuContext, type GpuCounters } from '../models/gpu/context.ts';
@@ -90,8 +90,7 @@ export async function benchEditShape(ctx: GpuContext, model: Gpt2Model, plan: Ed
   ctx.countWork();
   const hp = romeHparams(config.nLayer, { v_num_grad_steps: plan.steps });
   hp.early_stop_loss = -Infinity; // time every step
-  const targetIds = targetIdsOf(tok, REQUEST.target_new);
-  const prompts = vPrompts(tok, REQUEST, plan.templates, targetIds, hp.kl_prompts).map((p) => p.ids);
+  const prompts = prepareRequest(tok, REQUEST).vPrompts(plan.templates, hp.kl_prompts).map((p) => p.ids);
   const promptTokens = prompts.reduce((a, p) => a + p.length, 0);
 
   // Forward+NLL over the v* prompts, whole model.
@@ -105,7 +104,7 @@ export async function benchEditShape(ctx: GpuContext, model: Gpt2Model, plan: Ed
   const marks: Array<{ t: number; c: GpuCounters }> = [];
   await ctx.sync();
   const start = { t: performance.now(), c: ctx.snapshotCounters() };
-  await computeVStar(model, tok, REQUEST, plan.templates, hp, { onStep: () => marks.push({ t: performance.now(), c: ctx.snapshotCounters() }) });
+  await computeVStar(model, prepareRequest(tok, REQUEST), plan.templates, hp, { onStep: () => marks.push({ t: performance.now(), c: ctx.snapshotCounters() }) });
   const all = [start, ...marks];
   const stepTimes = all.slice(1).map((m, i) => (m.t - all[i]!.t) / 1000);
   // Interval k (k ≥ 1) spans step k-1's backward and step k's forward and loss; the

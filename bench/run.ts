@@ -11,7 +11,7 @@ import { runBenchPage } from './browser.ts';
 import type { BenchPlan, ShapePlan } from './plan.ts';
 import { prepareShape, SHAPE_ASSETS } from './prepare.ts';
 import { markdownReport } from './report.ts';
-import { startStaticServer } from './static-server.ts';
+import { startStaticServer } from '../scripts/static-server.ts';
 
 const RESULTS_DIR = 'bench/results';
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -1,27 +1,32 @@
-// Minimal flag parsing: `--name value`, `--flag`, and positionals.
+// Flags through node:util parseArgs: each command names the flags it takes
+// (a misspelt one is refused, not ignored); `--name value` or `--name=value`.
+import { parseArgs as parseFlags } from 'node:util';
+
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;
 }
 
-export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<string>): ParsedArgs {
-  const positionals: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (inline !== undefined) flags.set(name, inline);
-      else if (booleanFlags.has(name)) flags.set(name, true);
-      else {
-        const v = argv[i + 1];
-        if (v === undefined || v.startsWith('--')) throw new CliError(`--${name} needs a value`);
-        flags.set(name, v);
-        i++;
-      }
-    } else positionals.push(a);
+/** A command's flags: those that take a value, and switches. */
+export interface FlagSpec {
+  values: readonly string[];
+  switches?: readonly string[];
+}
+
+export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const name of spec.values) options[name] = { type: 'string' };
+  for (const name of spec.switches ?? []) options[name] = { type: 'boolean' };
+  let parsed;
+  try {
+    parsed = parseFlags({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (e) {
+    // node's messages name the flag ("Unknown option '--x'", "Option '--model <value>' argument missing").
+    throw new CliError(`${(e instanceof Error ? e.message : String(e)).split('. ')[0]} (flags: ${[...spec.values, ...(spec.switches ?? [])].map((f) => `--${f}`).join(' ')})`);
   }
-  return { positionals, flags };
+  const flags = new Map<string, string | true>();
+  for (const [name, v] of Object.entries(parsed.values)) if (v !== undefined && v !== false) flags.set(name, v === true ? true : String(v));
+  return { positionals: parsed.positionals, flags };
 }
 
 /** A user error: printed as one line, exit status 2. */
@@ -44,7 +49,7 @@ export function stringFlag(args: ParsedArgs, name: string, required = false): st
   return v;
 }
 
-/** A whole-number flag in lo..hi, or its default when absent. */
+/** A whole-number flag in lo..hi, or dflt when absent. */
 export function intFlag(args: ParsedArgs, name: string, dflt: number, lo: number, hi: number): number {
   const v = stringFlag(args, name);
   if (v === undefined) return dflt;

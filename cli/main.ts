@@ -21,15 +21,14 @@ const USAGE = `usage:
   ${EXPORT_USAGE}
   ${IMPORT_USAGE}`;
 
-const BOOLEAN_FLAGS = new Set(['json', 'dump', 'resume', 'include-unknown', 'counters']);
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  score: (argv) => scoreCommand(parseArgs(argv, BOOLEAN_FLAGS)),
-  run: (argv) => runCommand(parseArgs(argv, BOOLEAN_FLAGS)),
+  score: (argv) => scoreCommand(parseArgs(argv, { values: ['model', 'texts'], switches: ['json'] })),
+  run: (argv) => runCommand(parseArgs(argv, { values: ['save'], switches: ['json', 'dump', 'counters'] })),
   sweep: sweepCommand,
-  trace: (argv) => traceCommand(parseArgs(argv, BOOLEAN_FLAGS)),
-  mine: (argv) => mineCommand(parseArgs(argv, BOOLEAN_FLAGS)),
-  export: (argv) => exportCommand(parseArgs(argv, BOOLEAN_FLAGS)),
-  import: (argv) => importCommand(parseArgs(argv, BOOLEAN_FLAGS)),
+  trace: (argv) => traceCommand(parseArgs(argv, { values: ['model', 'facts', 'cases', 'samples', 'seed', 'out'], switches: ['json'] })),
+  mine: (argv) => mineCommand(parseArgs(argv, { values: ['model', 'cases', 'candidates', 'layer', 'stats', 'out'], switches: ['json', 'include-unknown'] })),
+  export: (argv) => exportCommand(parseArgs(argv, { values: ['arch', 'counterfact', 'n-layer', 'out', 'shards'] })),
+  import: (argv) => importCommand(parseArgs(argv, { values: ['out'] })),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -59,7 +59,7 @@ export async function mineCommand(args: ParsedArgs): Promise<void> {
   const lab = new Lab(await nodeGpuContext(), env);
   const summary = await lab.loadModel(resolveModel(dir), { onProgress: () => progressLine('loading the model') });
   const layerFlag = stringFlag(args, 'layer');
-  const layer = layerFlag === undefined ? undefined : intFlag(args, 'layer', 0, 0, summary.nLayer - 1);
+  const layer = layerFlag === undefined ? undefined : intFlag(args, "layer", 0, 0, summary.nLayer - 1);
   const statsFlag = stringFlag(args, 'stats');
   const shipped = layer !== undefined && join(dir, 'stats', `layer${layer}_mom2.npz`);
   const stats: StatsSpec = statsFlag ? { npz: statsFlag } : shipped && existsSync(shipped) ? { npz: shipped } : DEFAULT_STATS;

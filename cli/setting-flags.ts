@@ -35,7 +35,3 @@ export function applyOverrides(exp: Experiment, overrides: ReadonlyArray<{ row: 
   return out;
 }
 
-/** One line per flag, for the usage text. */
-export function settingFlagsUsage(): string {
-  return SETTINGS.map((r) => `  --${r.flag} <${r.type === 'enum' ? r.choices!.join('|') : r.type}>  ${r.key}${r.methods ? ` (${r.methods.join(', ')})` : ''}`).join('\n');
-}

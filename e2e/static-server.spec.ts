@@ -1,4 +1,4 @@
-// scripts/serve.mjs, as the model loader will use it: byte ranges, MIME
+// scripts/serve.ts (the one static server, scripts/static-server.ts), as the model loader will use it: byte ranges, MIME
 // types, the SPA fallback and refusal to leave dist/.
 import { expect, test } from '@playwright/test';
 

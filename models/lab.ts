@@ -19,7 +19,7 @@ import { prepareRequest, type PreparedRequest } from './editing/prepared.ts';
 import { defaultRomeLayer } from './settings-table.ts';
 import { sameSettings } from './util/same-settings.ts';
 import type { StatsStore } from './editing/stats-cache.ts';
-import { loadRomeCovariance } from './editing/npz.ts';
+import { loadRomeCovariance } from './editing/rome-covariance.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
@@ -300,21 +300,22 @@ export class Lab {
   // ---- Before an edit ----
 
   async previewFact(request: EditRequest, opts: OpOptions = {}): Promise<FactPreview> {
-    const model = this.requireModel();
     const tok = this.requireTok();
     const p = this.prepare(request);
-    const probs = await this.targetProbs(p);
-    const next = await generate(model, [p.prompt.ids], { maxNewTokens: 1, signal: opts.signal });
-    const top = next[0]![0]!;
+    const tTrue = p.targetTrueIds;
+    const scored = await this.targetProbs(p, tTrue ? [p.targetNewIds, tTrue] : [p.targetNewIds], opts.signal);
+    // The top token is the scoring pass's argmax; one more pass scores it (its probability is not in that pass).
+    const top = scored.argmax;
+    const [topProb] = (await this.targetProbs(p, [[top]], opts.signal)).probs;
     const method = this.methodOf(this.settings.method);
     const denominator = method.preview ? await method.preview(this.methodContext(method, this.settings.method, opts), p) : null;
     return {
       promptText: tok.decode(p.prompt.ids),
       subjectLastIndex: p.prompt.index,
       subjectAtStart: p.prompt.index === 0,
-      topPrediction: { token: tok.decode([top]), prob: probs.top },
-      targetNewProb: probs.targetNew,
-      targetTrueProb: probs.targetTrue,
+      topPrediction: { token: tok.decode([top]), prob: topProb! },
+      targetNewProb: scored.probs[0]!,
+      targetTrueProb: tTrue ? scored.probs[1]! : null,
       denominator,
     };
   }
@@ -328,23 +329,12 @@ export class Lab {
     }
   }
 
-  /** P(target | prompt) as exp(−mean NLL) over the target's tokens (teacher forced). */
-  private async targetProbs(p: PreparedRequest): Promise<{ targetNew: number; targetTrue: number | null; top: number }> {
-    const model = this.requireModel();
-    const promptIds = p.prompt.ids;
-    const tNew = p.targetNewIds;
-    const tTrue = p.targetTrueIds;
-    const seqs = [[...promptIds, ...tNew], ...(tTrue ? [[...promptIds, ...tTrue]] : [])];
-    const scores = await scoreSequences(model, seqs);
-    const meanNll = (s: Float64Array, n: number) => Array.from(s.slice(promptIds.length - 1, promptIds.length - 1 + n)).reduce((a, b) => a + b, 0) / n;
-    const nllNew = meanNll(scores[0]!.nll, tNew.length);
-    const argmax = scores[0]!.argmax[promptIds.length - 1]!;
-    const [top] = await scoreSequences(model, [[...promptIds, argmax]]);
-    return {
-      targetNew: Math.exp(-nllNew),
-      targetTrue: tTrue ? Math.exp(-meanNll(scores[1]!.nll, tTrue.length)) : null,
-      top: Math.exp(-top!.nll[promptIds.length - 1]!),
-    };
+  /** P(target | prompt) as exp(−mean NLL) over each target's tokens (teacher forced), one batch; and the argmax after the prompt. */
+  private async targetProbs(p: PreparedRequest, targets: readonly (readonly number[])[], signal?: AbortSignal): Promise<{ probs: number[]; argmax: number }> {
+    const at = p.prompt.ids.length - 1;
+    const scores = await scoreSequences(this.requireModel(), targets.map((t) => [...p.prompt.ids, ...t]), { signal });
+    const probs = scores.map((s, i) => Math.exp(-s.nll.slice(at, at + targets[i]!.length).reduce((a, b) => a + b, 0) / targets[i]!.length));
+    return { probs, argmax: scores[0]!.argmax[at]! };
   }
 
   // ---- Editing ----
@@ -442,9 +432,10 @@ export class Lab {
   }
 
   private async outcome(p: PreparedRequest, signal?: AbortSignal): Promise<{ targetProb: number; generation: string }> {
-    const probs = await this.targetProbs(p);
+    // Only what the step shows: P(new target) and the continuation (no true-target or top-token pass).
+    const [targetProb] = (await this.targetProbs(p, [p.targetNewIds], signal)).probs;
     const [gen] = await generate(this.requireModel(), [p.prompt.ids], { maxNewTokens: PREVIEW_TOKENS, signal });
-    return { targetProb: probs.targetNew, generation: this.requireTok().decode(gen!) };
+    return { targetProb: targetProb!, generation: this.requireTok().decode(gen!) };
   }
 
   /** Undo edit `index`. Sequential: later edits are recomputed on the new state (as a replay would); the last edit undoes exactly. */

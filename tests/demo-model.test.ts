@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHardCases } from '../app/hard-cases.ts';
-import { loadRomeCovariance } from '../models/editing/npz.ts';
+import { loadRomeCovariance } from '../models/editing/rome-covariance.ts';
 import { NodeFileSource } from '../models/io/byte-source-node.ts';
 import { gpt2ForwardF64 } from '../models/reference/gpt2.ts';
 import { loadReferenceGpt2FromDir } from '../models/reference/gpt2-node.ts';

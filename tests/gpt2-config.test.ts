@@ -4,18 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { Gpt2ConfigError, gpt2ConfigToJson, parseGpt2Config } from '../models/gpt2/config.ts';
 import { parseSafetensorsHeader } from '../models/gpt2/safetensors.ts';
 import { GPT2_PRESETS, gpt2ParameterCount, gpt2Preset } from '../models/gpt2/presets.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const TINY = readFileSync(new URL('../public/models/tiny-gpt2/config.json', import.meta.url), 'utf8');
 const tinyWith = (patch: Record<string, unknown>) => ({ ...JSON.parse(TINY), ...patch });
 
 function configError(input: unknown): string {
-  try {
-    parseGpt2Config(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(Gpt2ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a Gpt2ConfigError');
+  return thrown(() => parseGpt2Config(input), Gpt2ConfigError).message;
 }
 
 describe('parseGpt2Config', () => {

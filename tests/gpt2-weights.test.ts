@@ -5,6 +5,7 @@ import { parseGpt2Config, type Gpt2Config } from '../models/gpt2/config.ts';
 import { parseSafetensorsHeader, type SafetensorsDtype } from '../models/gpt2/safetensors.ts';
 import { writeSafetensors } from '../models/gpt2/safetensors-write.ts';
 import { Gpt2WeightsError, checkGpt2Weights, gpt2WeightSpecs, normalizeGpt2TensorName } from '../models/gpt2/weights.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const TINY_CONFIG = parseGpt2Config(readFileSync(new URL('../public/models/tiny-gpt2/config.json', import.meta.url), 'utf8'));
 // A small config so synthetic files stay tiny; d=64 keeps the fixture's message shapes.
@@ -29,13 +30,7 @@ function headerOf(tensors: FakeTensor[]) {
 }
 
 function weightsError(tensors: FakeTensor[], config: Gpt2Config = SMALL): Gpt2WeightsError {
-  try {
-    checkGpt2Weights(headerOf(tensors), config);
-  } catch (e) {
-    expect(e).toBeInstanceOf(Gpt2WeightsError);
-    return e as Gpt2WeightsError;
-  }
-  throw new Error('expected a Gpt2WeightsError');
+  return thrown(() => checkGpt2Weights(headerOf(tensors), config), Gpt2WeightsError);
 }
 
 describe('GPT-2 weight layout', () => {

@@ -2,6 +2,7 @@
 // the pool stays within its limit, and in steady state a v* step and an
 // evaluation batch create no GPU buffers (counted, not timed).
 import { describe, expect, it } from 'vitest';
+import { prepareRequest } from '../models/editing/prepared.ts';
 import { computeVStar } from '../models/editing/v-star.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { counterDelta, type GpuCounters } from '../models/gpu/context.ts';
@@ -59,7 +60,7 @@ describe('GPU buffer pool', () => {
     const hp = romeHparams(model.config.nLayer, { v_num_grad_steps: 5 });
     hp.early_stop_loss = -Infinity;
     const snaps: GpuCounters[] = [];
-    await computeVStar(model, tok, { prompt: '{} plays the sport of', subject: 'LeBron James', target_new: 'football' }, ['{}', 'I read that {}'], hp, {
+    await computeVStar(model, prepareRequest(tok, { prompt: '{} plays the sport of', subject: 'LeBron James', target_new: 'football' }), ['{}', 'I read that {}'], hp, {
       onStep: () => snaps.push(ctx.snapshotCounters()),
     });
     expect(snaps).toHaveLength(5);

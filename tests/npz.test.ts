@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../models/io/byte-source.ts';
 import { NodeFileSource } from '../models/io/byte-source-node.ts';
-import { npyScalar, npyToFloat64, parseNpy } from '../models/editing/npy.ts';
-import { covarianceFromRomeNpz, loadRomeCovariance, openNpz, readNpz, romeStatsPath } from '../models/editing/npz.ts';
+import { covarianceFromRomeNpz, loadRomeCovariance, romeStatsPath } from '../models/editing/rome-covariance.ts';
+import { npyScalar, npyToFloat64, parseNpy } from '../models/io/npy.ts';
+import { openNpz, readNpz } from '../models/io/npz.ts';
 import { f32Bytes, f64Bytes, i64Bytes, npyBytes, zipBytes } from './helpers/npz-writer.ts';
 
 const FIXTURES = 'tests/fixtures/npz';

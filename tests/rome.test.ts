@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cholesky } from '../models/editing/cholesky.ts';
 import { cProjWeight, WeightHistory } from '../models/editing/history.ts';
+import { prepareRequest } from '../models/editing/prepared.ts';
 import { computeRomeUpdate, type RomeVariant } from '../models/editing/rome.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
@@ -30,7 +31,7 @@ describe('ROME on WebGPU matches rome.json', () => {
     it(`${variant}: k*, u, v*, right vector, edited weight, NLL and ppl after`, async () => {
       const model = await freshModel();
       const hp = romeHparams(model.config.nLayer, rome.hparams);
-      const up = await computeRomeUpdate(model, tok, rome.request, templates, hp, factor, variant);
+      const up = await computeRomeUpdate(model, prepareRequest(tok, rome.request), templates, hp, factor, variant);
       const want = rome.variants[variant === 'rome' ? 'rome' : 'c_rome'];
       expect(relL2(up.kStar, rome.k_star)).toBeLessThan(1e-4);
       expect(relL2(up.uRaw, rome.C_inv_k_star)).toBeLessThan(1e-4);
@@ -70,7 +71,7 @@ describe('ROME on WebGPU matches rome.json', () => {
     const model = await freshModel();
     const es = rome.early_stop_case;
     const hp = romeHparams(model.config.nLayer, es.hparams);
-    const up = await computeRomeUpdate(model, tok, es.request, templates, hp, factor, 'rome');
+    const up = await computeRomeUpdate(model, prepareRequest(tok, es.request), templates, hp, factor, 'rome');
     expect(up.v.losses).toHaveLength(es.v.losses.length);
     up.v.losses.forEach((l, i) => expect(rel(l, es.v.losses[i])).toBeLessThan(1e-3));
     expect(up.v.earlyStopped).toBe(true);

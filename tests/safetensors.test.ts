@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MAX_HEADER_BYTES, SafetensorsError, parseSafetensorsHeader, readSafetensorsHeaderLength, tensorBytes } from '../models/gpt2/safetensors.ts';
 import { writeSafetensors } from '../models/gpt2/safetensors-write.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const MODEL = new URL('../public/models/tiny-gpt2/model.safetensors', import.meta.url);
 const MODEL_F16 = new URL('../public/models/tiny-gpt2/model.f16.safetensors', import.meta.url);
@@ -18,13 +19,7 @@ function rawFile(header: string | object, dataBytes: number): Uint8Array {
 }
 
 function parseError(bytes: Uint8Array, fileSize?: number): SafetensorsError {
-  try {
-    parseSafetensorsHeader(bytes, fileSize);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SafetensorsError);
-    return e as SafetensorsError;
-  }
-  throw new Error('expected a SafetensorsError');
+  return thrown(() => parseSafetensorsHeader(bytes, fileSize), SafetensorsError);
 }
 
 describe('parseSafetensorsHeader on the fixture models', () => {

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { useLabStore } from '../store.ts';
+import { useGpuStore } from '../store.ts';
 
 /** Loses the device on purpose, to check that the lab notices and recovers. */
 export function DeviceLossDrill() {
-  const simulate = useLabStore((s) => s.simulateDeviceLoss);
+  const simulate = useGpuStore((s) => s.simulateDeviceLoss);
   const [busy, setBusy] = useState(false);
   return (
     <div className="drill">

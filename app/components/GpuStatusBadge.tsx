@@ -1,4 +1,4 @@
-import { useLabStore, type GpuStatus } from '../store.ts';
+import { useGpuStore, type GpuStatus } from '../store.ts';
 
 const LABELS: Record<GpuStatus, string> = {
   idle: 'Starting…',
@@ -8,9 +8,9 @@ const LABELS: Record<GpuStatus, string> = {
 };
 
 export function GpuStatusBadge() {
-  const status = useLabStore((s) => s.status);
-  const isSoftware = useLabStore((s) => s.probe?.info.isSoftware ?? false);
-  const errorKind = useLabStore((s) => s.error?.kind);
+  const status = useGpuStore((s) => s.status);
+  const isSoftware = useGpuStore((s) => s.probe?.info.isSoftware ?? false);
+  const errorKind = useGpuStore((s) => s.error?.kind);
   const label = status === 'failed' && errorKind === 'device-lost' ? 'GPU lost' : LABELS[status];
   const tone = status === 'ready' ? (isSoftware ? 'warn' : 'ok') : status === 'failed' ? 'bad' : 'busy';
   return (

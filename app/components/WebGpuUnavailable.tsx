@@ -1,11 +1,11 @@
 import type { LabErrorInfo } from '../../workers/protocol.ts';
-import { useLabStore } from '../store.ts';
+import { useGpuStore } from '../store.ts';
 import { UNAVAILABLE_REASONS } from '../unavailable-reasons.ts';
 import { TextWithCode } from './TextWithCode.tsx';
 
 /** The full-page explanation shown instead of the lab when there is no usable GPU. */
 export function WebGpuUnavailable({ error }: { error: LabErrorInfo }) {
-  const runProbe = useLabStore((s) => s.runProbe);
+  const runProbe = useGpuStore((s) => s.runProbe);
   const reason = UNAVAILABLE_REASONS[error.kind];
   return (
     <section className="unavailable" role="alert" data-testid="webgpu-unavailable" data-kind={error.kind}>

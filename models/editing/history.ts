@@ -12,7 +12,7 @@ import { f16BitsToF32 } from '../gpu/half.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import type { Gpt2Model } from '../gpt2/model.ts';
 import { addInto } from '../kernels/add.ts';
-import { rankOneUpdate } from './rank-one.ts';
+import { rankOneUpdate } from '../kernels/rank-one.ts';
 
 /** W += u ⊗ right on a [rows, cols] weight (ROME's update; a rank-k update is k of these). */
 export interface RankOneDelta {

@@ -24,6 +24,18 @@ export interface PreparedRequest {
   readonly targetTrueIds: readonly number[] | null;
   /** The key contexts for these context templates ("{}" gives `prompt`), in their order; memoised per template. */
   contexts(templates: readonly string[]): KeyContext[];
+  /** v*'s prompts (rome.md step 5): per context template, its text and the new target but its last token; then the KL prompts. */
+  vPrompts(templates: readonly string[], klPrompts: readonly string[]): VPrompt[];
+}
+
+/** A v* prompt tokenised, with the row δ is added at (lookup) and, for rewriting prompts, the target positions scored. */
+export interface VPrompt {
+  kind: 'rewriting' | 'kl';
+  template: string;
+  ids: number[];
+  lookup: number;
+  /** Scored positions (rewriting prompts). */
+  scored: number[];
 }
 
 /** A target's ids: GPT-2 targets follow the prompt after a space. */
@@ -46,11 +58,28 @@ export function prepareRequest(tok: Gpt2Tokenizer, request: EditRequest): Prepar
     if (!k) byTemplate.set(c, (k = keyContext(tok, request, c)));
     return k;
   };
+  const targetNewIds = targetIdsOf(tok, request.target_new);
+  // ROME tokenises each rewriting prompt as one string (context + prompt + target prefix): BPE may merge across the join.
+  const prefixText = tok.decode(targetNewIds.slice(0, -1));
+  const Tt = targetNewIds.length;
+  const rewriting = (c: string): VPrompt => {
+    const k = context(c);
+    const ids = prefixText === '' ? k.ids : tok.encode(fill(k.template + prefixText, request.subject));
+    return { kind: 'rewriting', template: k.template + prefixText, ids, lookup: k.index, scored: targetNewIds.map((_, j) => ids.length - Tt + j) };
+  };
+  const kl = (template: string): VPrompt => ({
+    kind: 'kl',
+    template,
+    ids: tok.encode(fill(template, request.subject)),
+    lookup: subjectLastIndex(tok, template, request.subject),
+    scored: [],
+  });
   return {
     request,
     prompt: context('{}'),
-    targetNewIds: targetIdsOf(tok, request.target_new),
+    targetNewIds,
     targetTrueIds: request.target_true ? targetIdsOf(tok, request.target_true) : null,
     contexts: (templates) => templates.map(context),
+    vPrompts: (templates, klPrompts) => [...templates.map(rewriting), ...klPrompts.map(kl)],
   };
 }

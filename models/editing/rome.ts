@@ -3,12 +3,11 @@
 // compute* functions only read the model; applying the update is the
 // history's job (history.ts), so every edit can be undone exactly.
 import type { Gpt2Model } from '../gpt2/model.ts';
-import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import { solve, type CholeskyFactor } from './cholesky.ts';
-import { keysAt } from './keys.ts';
+import { keysAt, type LayerActivations } from './keys.ts';
 import type { RomeHparams } from './rome-hparams.ts';
-import { keyContext, type KeyContext } from './prepared.ts';
-import { computeVStar, type VRequest, type VStarResult } from './v-star.ts';
+import type { KeyContext, PreparedRequest } from './prepared.ts';
+import { computeVStar, type VStarResult } from './v-star.ts';
 
 export type RomeVariant = 'rome' | 'c-rome';
 
@@ -35,11 +34,6 @@ export interface RomeUpdate {
   subjectAtStart: boolean;
 }
 
-/** The key texts of step 4: each context template wrapped around the prompt. */
-export function keyContexts(tok: Gpt2Tokenizer, req: VRequest, contextTemplates: readonly string[]): KeyContext[] {
-  return contextTemplates.map((c) => keyContext(tok, req, c));
-}
-
 /** Left vector u = C⁻¹k* / ‖C⁻¹k*‖, or k* / ‖k*‖ without mom2 adjustment. */
 export function leftVector(kStar: Float64Array, factor: CholeskyFactor | null): { uRaw: Float64Array; u: Float64Array } {
   const uRaw = factor ? solve(factor, kStar) : Float64Array.from(kStar);
@@ -48,10 +42,31 @@ export function leftVector(kStar: Float64Array, factor: CholeskyFactor | null): 
   return { uRaw, u: uRaw.map((x) => x / n) };
 }
 
+/** k*, u and the anchor of one edit (rome.md steps 4 and 6) from the keys and MLP outputs at the key contexts ("{}" first). */
+export interface RomeLeft {
+  kStar: Float64Array;
+  uRaw: Float64Array;
+  u: Float64Array;
+  curInput: Float64Array;
+  curOutput: Float64Array;
+  /** curInput · u: tiny ⇒ the update explodes ("The Fall of ROME"); the fact preview shows it. */
+  denominator: number;
+}
+
+export function romeLeft(variant: RomeVariant, acts: LayerActivations, factor: CholeskyFactor | null): RomeLeft {
+  const kStar = mean(acts.keys);
+  const { uRaw, u } = leftVector(kStar, factor);
+  // ROME anchors the right vector at the bare prompt's key; C-ROME at the template averages.
+  const curInput = variant === 'rome' ? Float64Array.from(acts.keys[0]!) : kStar;
+  const curOutput = variant === 'rome' ? Float64Array.from(acts.mlpOut[0]!) : mean(acts.mlpOut);
+  let denominator = 0;
+  for (let i = 0; i < u.length; i++) denominator += curInput[i]! * u[i]!;
+  return { kStar, uRaw, u, curInput, curOutput, denominator };
+}
+
 export async function computeRomeUpdate(
   model: Gpt2Model,
-  tok: Gpt2Tokenizer,
-  req: VRequest,
+  req: PreparedRequest,
   contextTemplates: readonly string[],
   hp: RomeHparams,
   factor: CholeskyFactor | null,
@@ -60,30 +75,18 @@ export async function computeRomeUpdate(
 ): Promise<RomeUpdate> {
   if (contextTemplates[0] !== '{}') throw new Error('the first context template must be "{}"');
   if (hp.mom2_adjustment && !factor) throw new Error('mom2_adjustment needs the key statistics C');
-  const contexts = keyContexts(tok, req, contextTemplates);
-  const acts = await keysAt(model, hp.layer, contexts.map((c) => ({ ids: c.ids, index: c.index })));
-  const kStar = mean(acts.keys);
-  const { uRaw, u } = leftVector(kStar, hp.mom2_adjustment ? factor : null);
+  const contexts = req.contexts(contextTemplates);
+  const acts = await keysAt(model, hp.layer, contexts);
+  const left = romeLeft(variant, acts, hp.mom2_adjustment ? factor : null);
   opts.signal?.throwIfAborted();
-  const v = await computeVStar(model, tok, req, contextTemplates, hp, opts);
-
-  // ROME anchors the right vector at the bare prompt's key; C-ROME at the template averages.
-  const curInput = variant === 'rome' ? Float64Array.from(acts.keys[0]!) : kStar;
-  const curOutput = variant === 'rome' ? Float64Array.from(acts.mlpOut[0]!) : mean(acts.mlpOut);
-  let denominator = 0;
-  for (let i = 0; i < u.length; i++) denominator += curInput[i]! * u[i]!;
-  const right = v.vStar.map((x, j) => (x - curOutput[j]!) / denominator);
+  const v = await computeVStar(model, req, contextTemplates, hp, opts);
+  const right = v.vStar.map((x, j) => (x - left.curOutput[j]!) / left.denominator);
   return {
     variant,
     layer: hp.layer,
     keyContexts: contexts,
-    kStar,
-    uRaw,
-    u,
+    ...left,
     v,
-    curInput,
-    curOutput,
-    denominator,
     right,
     updateNorm: Math.hypot(...right),
     subjectAtStart: contexts[0]!.index === 0,

@@ -11,25 +11,10 @@ import { addToRows, sumRowsInto } from '../kernels/rows.ts';
 import { backwardTo } from '../gpt2/backward.ts';
 import { releaseTape, type Gpt2Model, type Tape } from '../gpt2/model.ts';
 import { VocabLossPass, type LossRow } from '../gpt2/vocab-loss.ts';
-import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { RomeHparams } from './rome-hparams.ts';
-import { targetIdsOf } from './prepared.ts';
-import { fill, subjectLastIndex, wrap } from './subject-index.ts';
+import type { PreparedRequest, VPrompt } from './prepared.ts';
 
-export interface VRequest {
-  prompt: string;
-  subject: string;
-  target_new: string;
-}
-
-export interface VPrompt {
-  kind: 'rewriting' | 'kl';
-  template: string;
-  ids: number[];
-  lookup: number;
-  /** Scored positions (rewriting prompts). */
-  scored: number[];
-}
+export type { VPrompt } from './prepared.ts';
 
 export interface VTraceStep {
   loss: number;
@@ -52,27 +37,9 @@ export interface VStarResult {
   earlyStopped: boolean;
 }
 
-
-/** The rewriting prompts (one per context template) and the KL prompt, tokenised with their lookup positions. */
-export function vPrompts(tok: Gpt2Tokenizer, req: VRequest, contextTemplates: readonly string[], targetIds: readonly number[], klPrompts: readonly string[]): VPrompt[] {
-  const prefixText = tok.decode(targetIds.slice(0, -1));
-  const Tt = targetIds.length;
-  const rewriting = contextTemplates.map((c): VPrompt => {
-    const template = wrap(c, req.prompt) + prefixText;
-    const ids = tok.encode(fill(template, req.subject));
-    return { kind: 'rewriting', template, ids, lookup: subjectLastIndex(tok, template, req.subject), scored: targetIds.map((_, j) => ids.length - Tt + j) };
-  });
-  const kl = klPrompts.map((template): VPrompt => {
-    const ids = tok.encode(fill(template, req.subject));
-    return { kind: 'kl', template, ids, lookup: subjectLastIndex(tok, template, req.subject), scored: [] };
-  });
-  return [...rewriting, ...kl];
-}
-
 export async function computeVStar(
   model: Gpt2Model,
-  tok: Gpt2Tokenizer,
-  req: VRequest,
+  req: PreparedRequest,
   contextTemplates: readonly string[],
   hp: RomeHparams,
   opts: { signal?: AbortSignal; onStep?: (it: number, loss: number) => void } = {},
@@ -80,9 +47,9 @@ export async function computeVStar(
   const { ctx, config } = model;
   const d = config.nEmbd;
   const l = hp.layer;
-  const targetIds = targetIdsOf(tok, req.target_new);
+  const targetIds = [...req.targetNewIds];
   const Tt = targetIds.length;
-  const prompts = vPrompts(tok, req, contextTemplates, targetIds, hp.kl_prompts);
+  const prompts = req.vPrompts(contextTemplates, hp.kl_prompts);
   const nRewrite = contextTemplates.length;
   const batch = model.batch(prompts.map((p) => p.ids));
   const rowOf = (b: number, t: number) => b * batch.T + t;

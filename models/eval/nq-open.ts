@@ -19,6 +19,22 @@ export interface QaItemResult {
   truncated: number;
 }
 
+/** Greedy answers to QA prompts, each cut at the first of `until` (NQ-open and SQuAD). */
+export function greedyAnswers(
+  lm: ScoringModel,
+  tok: Gpt2Tokenizer,
+  prompts: readonly string[],
+  until: readonly string[],
+  opts: TaskScoreOptions & { maxNewTokens?: number },
+): ReturnType<typeof greedyGenerate> {
+  return greedyGenerate(
+    lm,
+    tok,
+    prompts.map((p) => tok.encode(p)),
+    { maxNewTokens: opts.maxNewTokens ?? QA_MAX_NEW_TOKENS, until, signal: opts.signal, onProgress: (d, n) => opts.onProgress?.(d / n) },
+  );
+}
+
 export const nqPrompt = (it: NqOpenItem): string => `Q: ${it.question}?\nA:`;
 
 export async function scoreNqOpen(
@@ -27,12 +43,7 @@ export async function scoreNqOpen(
   items: readonly NqOpenItem[],
   opts: TaskScoreOptions & { maxNewTokens?: number } = {},
 ): Promise<TaskResult<QaItemResult>> {
-  const gens = await greedyGenerate(
-    lm,
-    tok,
-    items.map((it) => tok.encode(nqPrompt(it))),
-    { maxNewTokens: opts.maxNewTokens ?? QA_MAX_NEW_TOKENS, until: NQ_UNTIL, signal: opts.signal, onProgress: (d, n) => opts.onProgress?.(d / n) },
-  );
+  const gens = await greedyAnswers(lm, tok, items.map(nqPrompt), NQ_UNTIL, opts);
   const res = gens.map((g, i) => ({ prediction: g.text, em: bestExactMatch(items[i]!.answers, g.text), truncated: g.truncated }));
   const em = mean(res.map((r) => r.em));
   return { accuracy: em, metrics: { em, n: res.length, truncated: res.filter((r) => r.truncated > 0).length }, items: res };

@@ -6,8 +6,7 @@
 // left to fit the model's context (greedy.ts), which can drop the title.
 import type { SquadItem } from '../data/squad.ts';
 import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
-import { greedyGenerate } from './greedy.ts';
-import { QA_MAX_NEW_TOKENS, type QaItemResult } from './nq-open.ts';
+import { greedyAnswers, type QaItemResult } from './nq-open.ts';
 import type { ScoringModel } from './scoring-model.ts';
 import { bestExactMatch, bestF1 } from './squad-metrics.ts';
 import { mean, type TaskResult, type TaskScoreOptions } from './task-types.ts';
@@ -20,12 +19,7 @@ export async function scoreSquad(
   items: readonly SquadItem[],
   opts: TaskScoreOptions & { maxNewTokens?: number } = {},
 ): Promise<TaskResult<QaItemResult>> {
-  const gens = await greedyGenerate(
-    lm,
-    tok,
-    items.map((it) => tok.encode(squadPrompt(it))),
-    { maxNewTokens: opts.maxNewTokens ?? QA_MAX_NEW_TOKENS, until: ['\n'], signal: opts.signal, onProgress: (d, n) => opts.onProgress?.(d / n) },
-  );
+  const gens = await greedyAnswers(lm, tok, items.map(squadPrompt), ['\n'], opts);
   const res = gens.map((g, i) => {
     const it = items[i]!;
     return { prediction: g.text, em: bestExactMatch(it.answers, g.text), f1: bestF1(it.answers, g.text), truncated: g.truncated };

@@ -12,7 +12,6 @@ import { embed } from '../kernels/embedding.ts';
 import { gelu } from '../kernels/gelu.ts';
 import { layerNorm, layerNormWithStats } from '../kernels/layernorm.ts';
 import { matmul } from '../kernels/matmul.ts';
-import { addToRows } from '../kernels/rows.ts';
 import type { Gpt2Config } from './config.ts';
 import type { GpuGpt2Weights } from './gpu-weights.ts';
 import { END_OF_TEXT_ID } from '../defaults.ts';
@@ -23,10 +22,8 @@ export interface ForwardHooks {
   layer: number;
   /** Keep the input of h.{layer}.mlp.c_proj ([B·T, 4d]): ROME's keys. */
   captureKeys?: boolean;
-  /** Keep the output of h.{layer}.mlp ([B·T, d]), c_proj bias and any delta included. */
+  /** Keep the output of h.{layer}.mlp ([B·T, d]), c_proj bias included. */
   captureMlpOut?: boolean;
-  /** Add `delta` ([d]) to the MLP output of h.{layer} at these rows (of B·T). */
-  mlpOutDelta?: { rows: GpuTensor; delta: GpuTensor };
 }
 
 export interface ForwardBatch {
@@ -124,7 +121,6 @@ export class Gpt2Model {
     const pre = matmul(ctx, ln2.out, blk.fc.w, { bias: blk.fc.b });
     const keys = gelu(ctx, pre);
     const mlpOut = matmul(ctx, keys, blk.mlpProj.w, { bias: blk.mlpProj.b });
-    if (hooks?.mlpOutDelta) addToRows(ctx, mlpOut, hooks.mlpOutDelta.rows, hooks.mlpOutDelta.delta);
     addInto(ctx, h, mlpOut);
     ctx.release(ln2.out);
 

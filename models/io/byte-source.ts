@@ -29,36 +29,34 @@ export function checkRange(name: string, size: number, offset: number, length: n
   }
 }
 
-/** A File or Blob (dropped or picked files in the browser). */
-export class BlobSource implements ByteSource {
+/** Bytes at hand (a Blob, memory): the size is known, every range is checked against it. */
+class LocalSource implements ByteSource {
   readonly lastReadFrom = 'disk' as const;
   constructor(
-    private readonly blob: Blob,
     readonly name: string,
+    private readonly length: number,
+    private readonly slice: (start: number, end: number) => Promise<Uint8Array>,
   ) {}
   async size(): Promise<number> {
-    return this.blob.size;
+    return this.length;
   }
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     signal?.throwIfAborted();
-    checkRange(this.name, this.blob.size, offset, length);
-    return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
+    checkRange(this.name, this.length, offset, length);
+    return this.slice(offset, offset + length);
+  }
+}
+
+/** A File or Blob (dropped or picked files in the browser). */
+export class BlobSource extends LocalSource {
+  constructor(blob: Blob, name: string) {
+    super(name, blob.size, async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer()));
   }
 }
 
 /** Bytes already in memory (tests, and servers that ignore Range). */
-export class MemorySource implements ByteSource {
-  readonly lastReadFrom = 'disk' as const;
-  constructor(
-    private readonly bytes: Uint8Array,
-    readonly name: string,
-  ) {}
-  async size(): Promise<number> {
-    return this.bytes.byteLength;
-  }
-  async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
-    signal?.throwIfAborted();
-    checkRange(this.name, this.bytes.byteLength, offset, length);
-    return this.bytes.subarray(offset, offset + length);
+export class MemorySource extends LocalSource {
+  constructor(bytes: Uint8Array, name: string) {
+    super(name, bytes.byteLength, async (start, end) => bytes.subarray(start, end));
   }
 }

@@ -1,5 +1,5 @@
 // Matrix multiply C = op(A)·op(B) (+ bias), the workhorse of every layer.
-//   A: [M,K] f32, or [K,M] with transA (for weight gradients Xᵀ·dY)
+//   A: [M,K] f32, or [K,M] with transA (the key statistics' Σ kkᵀ = KᵀK)
 //   B: [K,N] (GPT-2 Conv1D [in,out] layout), or [N,K] with transB (tied
 //      unembedding, backward passes); f32 or f16 (packed two per u32)
 //   bias: [N], f32 or f16;  C: [M,N] f32
@@ -184,17 +184,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 function variantKey(v: Variant): string {
   const c = v.c;
   return `matmul:${v.transA ? 'T' : 'N'}${v.transB ? 'T' : 'N'}:${v.bType}:${v.biasType ?? 'nobias'}:${c.tileM}x${c.tileN}x${c.tileK}/${c.threadM}x${c.threadN}`;
-}
-
-/** Generated WGSL of one variant, for inspection and benchmarks. */
-export function matmulSource(opts: { transA?: boolean; transB?: boolean; bType?: FloatDType; biasType?: FloatDType | null; config?: MatmulConfig } = {}): string {
-  return matmulWgsl({
-    transA: opts.transA ?? false,
-    transB: opts.transB ?? false,
-    bType: opts.bType ?? 'f32',
-    biasType: opts.biasType ?? null,
-    c: opts.config ?? DEFAULT_MATMUL_CONFIG,
-  });
 }
 
 /** C = op(A)·op(B) (+ bias). See the file header for layouts. */

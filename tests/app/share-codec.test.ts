@@ -4,6 +4,7 @@ import { deflateSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../models/experiment.ts';
 import { decodeExperiment, encodeExperiment, hashHasExperiment, MAX_HASH_LENGTH, ShareUrlError } from '../../app/share-codec.ts';
+import { thrown } from '../helpers/thrown.ts';
 
 const experiment: Experiment = {
   version: 1,
@@ -21,13 +22,7 @@ const experiment: Experiment = {
 const packed = (json: string) => `exp=${Buffer.from(deflateSync(strToU8(json))).toString('base64url')}`;
 
 function failure(hash: string): string {
-  try {
-    decodeExperiment(hash);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ShareUrlError);
-    return (e as Error).message;
-  }
-  throw new Error('expected the hash to be refused');
+  return thrown(() => decodeExperiment(hash), ShareUrlError).message;
 }
 
 describe('share codec', () => {

@@ -2,7 +2,7 @@
 // header padded to 64 bytes; ZIP with STORED or DEFLATE members, optionally with
 // ZIP64 end records), so the reader can be tested on files shaped like numpy's
 // and on deliberately broken ones.
-import { crc32 } from '../../models/editing/zip.ts';
+import { crc32 } from '../../models/io/zip.ts';
 
 export interface NpyInput {
   descr: string;

@@ -7,7 +7,7 @@ import { methodRows } from '../../settings-table.ts';
 import { cProjWeight } from '../history.ts';
 import { keysAt } from '../keys.ts';
 import { romeHparams } from '../rome-hparams.ts';
-import { computeRomeUpdate, leftVector, type RomeVariant } from '../rome.ts';
+import { computeRomeUpdate, romeLeft, type RomeVariant } from '../rome.ts';
 import { resolveSpec } from './resolve.ts';
 import { EditRefusedError, type EditMethod } from './types.ts';
 
@@ -24,12 +24,11 @@ export function romeFamily(variant: RomeVariant): EditMethod {
 
     async compute(ctx, requests) {
       if (requests.length !== 1) throw new Error(`${variant} edits one fact at a time (got ${requests.length})`);
-      const request = requests[0]!.request;
       const hp = romeHparams(ctx.model.config.nLayer, ctx.spec);
       const factor = hp.mom2_adjustment ? await ctx.resources.keyFactor(hp.layer) : null;
       const templates = ctx.spec.context_templates ?? (await ctx.resources.templates());
       ctx.onProgress(0, 'v* optimisation');
-      const up = await computeRomeUpdate(ctx.model, ctx.tok, request, templates, hp, factor, variant, {
+      const up = await computeRomeUpdate(ctx.model, requests[0]!, templates, hp, factor, variant, {
         signal: ctx.signal,
         onStep: (it) => ctx.onProgress((it + 1) / hp.v_num_grad_steps, `v* step ${it + 1}`),
       });
@@ -51,22 +50,15 @@ export function romeFamily(variant: RomeVariant): EditMethod {
       };
     },
 
-    // The collapse predictor of "The Fall of ROME": k_u · C⁻¹k* / ‖C⁻¹k*‖ with k* over the templates.
+    // The collapse predictor of "The Fall of ROME": the edit's own denominator (romeLeft), from the keys alone, no v*.
     async preview(ctx, request) {
       const hp = romeHparams(ctx.model.config.nLayer, ctx.spec);
       if (!hp.mom2_adjustment) return null;
       const factor = await ctx.resources.keyFactorIfReady(hp.layer);
       if (!factor) return null;
       const templates = ctx.spec.context_templates ?? ctx.resources.templatesIfReady() ?? ['{}'];
-      const contexts = request.contexts(templates);
-      const acts = await keysAt(ctx.model, hp.layer, contexts.map((c) => ({ ids: c.ids, index: c.index })));
-      const kStar = new Float64Array(acts.keys[0]!.length);
-      for (const k of acts.keys) for (let i = 0; i < kStar.length; i++) kStar[i]! += k[i]! / acts.keys.length;
-      const { u } = leftVector(kStar, factor);
-      const ku = variant === 'c-rome' ? kStar : acts.keys[0]!;
-      let denominator = 0;
-      for (let i = 0; i < u.length; i++) denominator += ku[i]! * u[i]!;
-      return denominator;
+      const acts = await keysAt(ctx.model, hp.layer, request.contexts(templates));
+      return romeLeft(variant, acts, factor).denominator;
     },
   };
 }

@@ -2,7 +2,7 @@
 // .npz files (np.savez: STORED; np.savez_compressed: DEFLATE), including the
 // ZIP64 records numpy writes. The central directory is read first, so an entry
 // is fetched alone (an HTTP Range request, a Blob slice) when asked for.
-import type { ByteSource } from '../io/byte-source.ts';
+import type { ByteSource } from './byte-source.ts';
 
 export class ZipError extends Error {
   constructor(message: string) {
