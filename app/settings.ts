@@ -56,8 +56,8 @@ export function parseDraft(d: SettingsDraft, nLayer: number, base: LabSettings):
     const text = d[r.key] ?? '';
     if (r.key === 'eval.texts' && text === CUSTOM_TEXTS && Array.isArray(base.eval.texts)) continue;
     if (r.key === 'stats.max_tokens' && !('texts' in base.stats)) continue;
-    if (r.type === 'string' && !text.trim()) {
-      settings = withSetting(settings, r.key, undefined); // an optional string left empty
+    if (!text.trim() && (r.type === 'string' || r.default({ method, nLayer }) === undefined)) {
+      settings = withSetting(settings, r.key, undefined); // an optional knob left empty (MEND's layers and step come from its editor)
       continue;
     }
     const got = parseSettingText(r, text, r.maxForModel ? nLayer : undefined);

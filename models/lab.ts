@@ -104,6 +104,9 @@ export class Lab {
   private readonly factors = new Map<string, Promise<CholeskyFactor>>();
   private readonly derivedCache = new Map<string, Promise<unknown>>();
   private readonly templates = new Map<number, string[]>();
+  /** Per-model objects of the methods (MEND's editor on the GPU), with how to release them. */
+  private readonly perModel = new Map<string, { value: Promise<unknown>; release?: (v: unknown) => void }>();
+  private files: ModelFiles | null = null;
   private dump = false;
 
   constructor(
@@ -118,7 +121,9 @@ export class Lab {
       signal: opts.signal,
       onProgress: (p: LoadProgress) => opts.onProgress?.({ stage: 'load', fraction: p.total ? p.loaded / p.total : null, detail: p.phase }),
     });
+    this.releasePerModel();
     this.model = model;
+    this.files = files;
     this.modelName = files.name;
     this.history = new WeightHistory(model);
     this.tok ??= await this.env.tokenizer();
@@ -200,6 +205,7 @@ export class Lab {
       const res = this.resources(spec, opts);
       for (const l of needs.statsLayers) await res.keyFactor(l);
       if (needs.templates) await res.templates();
+      if (method.prepare) await method.prepare(this.methodContext(method, spec, opts));
     }
     return { baseline: await this.baseline(opts), recomputed };
   }
@@ -428,7 +434,33 @@ export class Lab {
       },
       templates: () => this.contextTemplates(seed, opts),
       templatesIfReady: () => this.templates.get(seed) ?? null,
+      modelFile: async (name) => {
+        const files = this.files;
+        if (!files?.readFile) return null;
+        return files.readFile(name, opts.signal);
+      },
+      userFile: async (location) => {
+        if (!this.env.openBytes) throw new LabError(`this host cannot open ${location}`);
+        const src = this.env.openBytes(location);
+        return src.read(0, await src.size(), opts.signal);
+      },
+      perModel: <T>(key: string, build: () => Promise<T>, release?: (v: T) => void) => {
+        let e = this.perModel.get(key);
+        if (!e) {
+          const value = build();
+          e = { value, release: release as ((v: unknown) => void) | undefined };
+          this.perModel.set(key, e);
+          // A failure is not kept: the next edit tries again (e.g. after the file is put in place).
+          value.catch(() => this.perModel.get(key)?.value === value && this.perModel.delete(key));
+        }
+        return e.value as Promise<T>;
+      },
     };
+  }
+
+  private releasePerModel(): void {
+    for (const { value, release } of this.perModel.values()) if (release) value.then(release, () => {});
+    this.perModel.clear();
   }
 
   private async outcome(p: PreparedRequest, signal?: AbortSignal): Promise<{ targetProb: number; generation: string }> {

@@ -82,12 +82,6 @@ export function defaultMemitLayers(nLayer: number, editLayer?: number): number[]
   return Array.from({ length: span }, (_, i) => last - span + 1 + i);
 }
 
-/** MEND: XL's last 3 of 48 layers, elsewhere the same share (at least 1). */
-export function defaultMendLayers(nLayer: number): number[] {
-  const span = Math.min(nLayer, Math.max(1, Math.round((3 / 48) * nLayer)));
-  return Array.from({ length: span }, (_, i) => nLayer - span + i);
-}
-
 /** FT-L∞'s ε: XL 5e-4, large 1e-3, medium 2e-3 (methods.md), i.e. doubling every 12 layers less; small 4e-3. */
 export function defaultFtNorm(nLayer: number): number {
   return Number((5e-4 * 2 ** ((48 - nLayer) / 12)).toPrecision(3));
@@ -149,8 +143,8 @@ export const SETTINGS: readonly SettingRow[] = [
     max: 1023,
     maxForModel: (n) => n - 1,
     maxLength: 64,
-    default: ({ method, nLayer, editLayer }) => (method === 'ft-l' ? [0] : method === 'mend' ? defaultMendLayers(nLayer) : defaultMemitLayers(nLayer, editLayer)),
-    defaultNote: "MEMIT/AlphaEdit: XL 13–17, elsewhere 5/48 of the depth (at least 2) ending at ROME's layer; FT-L: layer 0; MEND: XL 45–47, elsewhere the last 3/48 of the depth",
+    default: ({ method, nLayer, editLayer }) => (method === 'ft-l' ? [0] : method === 'mend' ? undefined : defaultMemitLayers(nLayer, editLayer)),
+    defaultNote: "MEMIT/AlphaEdit: XL 13–17, elsewhere 5/48 of the depth (at least 2) ending at ROME's layer; FT-L: layer 0; MEND: the layers its editor was trained for (a subset of them when set)",
   },
   { key: 'method.v_num_grad_steps', type: 'int', label: 'v* steps', help: 'gradient steps of the v* (or z) optimisation', unit: 'steps', flag: 'v-steps', methods: V_STAR, min: 1, max: 1000, default: () => 20 },
   { key: 'method.v_lr', type: 'float', label: 'v* learning rate', help: "Adam's learning rate for v*", flag: 'v-lr', methods: V_STAR, min: 1e-6, max: 100, default: () => 0.5 },
@@ -188,8 +182,29 @@ export const SETTINGS: readonly SettingRow[] = [
     default: ({ nLayer }) => defaultFtNorm(nLayer),
     defaultNote: 'XL 5e-4, large 1e-3, medium 2e-3, small 4e-3: 5e-4 · 2^((48 − layers)/12)',
   },
-  { key: 'method.editor', type: 'string', label: 'Editor', help: "MEND's trained editor: a URL or path to its safetensors + config", flag: 'editor', methods: ['mend'], maxLength: 2000, default: () => undefined },
-  { key: 'method.edit_lr', type: 'float', label: 'Edit learning rate', help: "MEND: scale of the editor's step, if the editor has one", flag: 'edit-lr', methods: ['mend'], min: 0, max: 1e3, default: () => 1e-4 },
+  {
+    key: 'method.editor',
+    type: 'string',
+    label: 'Editor',
+    help: "MEND's trained editor: a URL or path to its .safetensors (the config is the .json beside it) or to a folder holding mend_editor.json + mend_editor.safetensors",
+    flag: 'editor',
+    methods: ['mend'],
+    maxLength: 2000,
+    default: () => undefined,
+    defaultNote: "the model's own folder (mend_editor.json + mend_editor.safetensors beside model.safetensors)",
+  },
+  {
+    key: 'method.edit_lr',
+    type: 'float',
+    label: 'Edit step η',
+    help: "MEND: ΔW = −η · Σ ũ ⊗ δ̃; set, it replaces the editor's learned η of every edited weight",
+    flag: 'edit-lr',
+    methods: ['mend'],
+    min: 0,
+    max: 1e3,
+    default: () => undefined,
+    defaultNote: "the editor's learned step per layer and weight",
+  },
   { key: 'stats.texts', type: 'enum', label: 'Statistics corpus', help: 'text the key covariance C is estimated on (the experiment may instead give token ids or a ROME .npz)', flag: 'stats-corpus', form: false, choices: Object.keys(STATS_CORPORA), default: () => DEFAULT_STATS_CORPUS },
   { key: 'stats.max_tokens', type: 'int', label: 'Statistics tokens', help: 'tokens of the corpus the key covariance is estimated on', unit: 'tokens', flag: 'stats-tokens', min: 100, max: 2_000_000, default: () => DEFAULT_STATS_TOKENS },
   { key: 'eval.texts', type: 'enum', label: 'Evaluation set', help: 'the texts whose ME-PPL is scored after every edit (the experiment may instead list its own texts)', flag: 'eval-texts', choices: Object.keys(TEXT_DATASETS), default: () => DEFAULT_EVAL_SET },

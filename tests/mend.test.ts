@@ -25,22 +25,22 @@ async function setup() {
   return { model, editor };
 }
 
-/** ΔW = Σ_k left_k ⊗ right_k at flat indices of [din, dout], in float64. */
-function deltaAt(left: Float32Array, right: Float32Array, rank: number, din: number, dout: number, idx: number[]): number[] {
+type Rank1 = { param: string; u: Float32Array; right: Float32Array };
+
+/** ΔW = Σ_k u_k ⊗ right_k of one weight's deltas at flat indices of [din, dout], in float64. */
+function deltaAt(ds: Rank1[], dout: number, idx: number[]): number[] {
   return idx.map((i) => {
     const [r, c] = [Math.floor(i / dout), i % dout];
-    let s = 0;
-    for (let k = 0; k < rank; k++) s += left[k * din + r]! * right[k * dout + c]!;
-    return s;
+    return ds.reduce((s, d) => s + d.u[r]! * d.right[c]!, 0);
   });
 }
 
-function fro(left: Float32Array, right: Float32Array, rank: number, din: number, dout: number): number {
+function fro(ds: Rank1[], din: number, dout: number): number {
   let s = 0;
   for (let r = 0; r < din; r++)
     for (let c = 0; c < dout; c++) {
       let v = 0;
-      for (let k = 0; k < rank; k++) v += left[k * din + r]! * right[k * dout + c]!;
+      for (const d of ds) v += d.u[r]! * d.right[c]!;
       s += v * v;
     }
   return Math.sqrt(s);
@@ -54,6 +54,7 @@ describe('MEND on WebGPU matches mend-golden.json', () => {
       expect(up.inputIds).toEqual(req.input_ids);
       expect(rel(up.nllBefore, req.nll_before)).toBeLessThan(1e-3);
       expect(up.params.map((p) => `transformer.h.${p.layer}.${p.weight}.weight`)).toEqual(golden.names);
+      let froSq = 0;
       for (const p of up.params) {
         const want = req.params[`transformer.h.${p.layer}.${p.weight}.weight`];
         const [din, dout] = config.dims[p.weight];
@@ -63,16 +64,20 @@ describe('MEND on WebGPU matches mend-golden.json', () => {
         expect(relL2(p.delta, want.delta.flat()), `${what} δ`).toBeLessThan(1e-3);
         expect(relL2(p.uTilde, want.u_tilde.flat()), `${what} ũ`).toBeLessThan(1e-3);
         expect(relL2(p.deltaTilde, want.delta_tilde.flat()), `${what} δ̃`).toBeLessThan(1e-3);
-        const upd = (up.delta as { updates: { layer: number; weight: string; left: Float32Array; right: Float32Array; rank: number }[] }).updates.find((x) => x.layer === p.layer && x.weight === p.weight)!;
-        expect(relL2(deltaAt(upd.left, upd.right, upd.rank, din, dout, want.delta_w_index), want.delta_w_sample), `${what} ΔW`).toBeLessThan(1e-3);
-        expect(rel(fro(upd.left, upd.right, upd.rank, din, dout), want.delta_w_fro), `${what} ‖ΔW‖`).toBeLessThan(1e-3);
+        const ds = up.deltas.filter((d) => d.param === `h.${p.layer}.${p.weight}.weight`);
+        expect(ds).toHaveLength(want.rows_kept);
+        expect(relL2(deltaAt(ds, dout, want.delta_w_index), want.delta_w_sample), `${what} ΔW`).toBeLessThan(1e-3);
+        expect(rel(fro(ds, din, dout), want.delta_w_fro), `${what} ‖ΔW‖`).toBeLessThan(1e-3);
+        froSq += want.delta_w_fro ** 2;
       }
+
+      expect(rel(up.updateNorm, Math.sqrt(froSq)), '‖ΔW‖ over all weights').toBeLessThan(1e-3);
 
       // Through the history: the weights move by ΔW, the target's NLL drops as in PyTorch, undo is exact.
       const w = (i: number) => (up.params[i]!.weight === 'mlp.c_fc' ? model.weights.blocks[up.params[i]!.layer]!.fc.w : model.weights.blocks[up.params[i]!.layer]!.mlpProj.w);
       const before = await Promise.all(up.params.map((_, i) => model.ctx.downloadF32(w(i))));
       const history = new WeightHistory(model);
-      await history.apply(up.delta);
+      await history.apply(up.deltas);
       for (const [i, p] of up.params.entries()) {
         const after = await model.ctx.downloadF32(w(i));
         const want = req.params[`transformer.h.${p.layer}.${p.weight}.weight`];

@@ -6,8 +6,9 @@
 // The editor (one per weight shape, shared by the edited layers, each layer a
 // mode with its own scale and shift) maps the normalised [u_t, δ_t] to
 // (ũ_t, δ̃_t), and ΔW = −η · Σ_t ũ_t ⊗ δ̃_t with a learned step η per weight.
-// computeMendUpdate only reads the model; the history applies the update
-// (history.ts), so every edit undoes exactly.
+// computeMendUpdate only reads the model; the update goes to the history as
+// one rank-one delta per kept token and weight (history.ts), so every edit
+// undoes exactly. The method module (methods/mend.ts) finds the editor.
 import type { GpuContext } from '../gpu/context.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { matmul } from '../kernels/matmul.ts';
@@ -16,7 +17,9 @@ import { backwardTo, type MlpFactors } from '../gpt2/backward.ts';
 import { releaseTape, type Gpt2Model, type Tape } from '../gpt2/model.ts';
 import { parseSafetensorsHeader, tensorBytes } from '../gpt2/safetensors.ts';
 import { vocabLoss } from '../gpt2/vocab-loss.ts';
-import type { EditDelta, LowRankUpdate, MlpWeight } from './history.ts';
+import type { RankOneDelta } from './history.ts';
+
+export type MlpWeight = 'mlp.c_fc' | 'mlp.c_proj';
 
 /** mend_editor.json (training/mend_core.py writes it; convert_mend.py too). */
 export interface MendConfig {
@@ -156,20 +159,35 @@ export interface MendUpdate {
   inputIds: number[];
   nllBefore: number;
   params: MendParamUpdate[];
-  /** For the history: left = ũ, right = −η·δ̃ per weight. */
-  delta: EditDelta;
+  /** For the history: per weight and kept token t, u = ũ_t and right = −η·δ̃_t. */
+  deltas: RankOneDelta[];
+  /** ‖ΔW‖_F over all edited weights. */
+  updateNorm: number;
+}
+
+export interface MendOptions {
+  signal?: AbortSignal;
+  /** Replaces every learned step η (the setting method.edit_lr); unset: the editor's own. */
+  editLr?: number;
+  /** Edit only these of the editor's layers (each keeps its own mode); unset: all of them. */
+  layers?: readonly number[];
 }
 
 /** The MEND update for "prompt → target" (token ids; the target's tokens follow the prompt). */
-export async function computeMendUpdate(model: Gpt2Model, editor: MendEditor, promptIds: readonly number[], targetIds: readonly number[], opts: { signal?: AbortSignal } = {}): Promise<MendUpdate> {
+export async function computeMendUpdate(model: Gpt2Model, editor: MendEditor, promptIds: readonly number[], targetIds: readonly number[], opts: MendOptions = {}): Promise<MendUpdate> {
   const { ctx, config: mc } = model;
   const cfg = editor.config;
   if (cfg.model.n_embd !== mc.nEmbd || cfg.model.n_layer !== mc.nLayer) throw new MendError(`trained for ${cfg.model.n_layer} × ${cfg.model.n_embd}, the model is ${mc.nLayer} × ${mc.nEmbd}`);
   if (promptIds.length === 0) throw new MendError('the prompt is empty');
   if (targetIds.length === 0) throw new MendError('the target is empty');
+  const layers = opts.layers ?? cfg.layers;
+  for (const l of layers) if (!cfg.layers.includes(l)) throw new MendError(`layer ${l} is not one the editor was trained for (${cfg.layers.join(', ')})`);
+  if (layers.length === 0) throw new MendError('no layer to edit');
+  if (opts.editLr !== undefined && !(Number.isFinite(opts.editLr) && opts.editLr >= 0)) throw new MendError(`edit_lr ${opts.editLr} must be a non-negative number`);
   const inputIds = [...promptIds, ...targetIds.slice(0, -1)];
+  if (inputIds.length > mc.nPositions) throw new MendError(`prompt and target are ${inputIds.length} tokens, the model takes ${mc.nPositions}`);
   const batch = model.batch([inputIds]);
-  const from = Math.min(...cfg.layers);
+  const from = Math.min(...layers);
   const taken = new Map<number, MlpFactors>();
   const tape: Tape = { blocks: new Map() };
   let nllBefore = NaN;
@@ -186,23 +204,33 @@ export async function computeMendUpdate(model: Gpt2Model, editor: MendEditor, pr
     nllBefore = res.loss;
     ctx.release(hidden);
     opts.signal?.throwIfAborted();
-    const dIn = backwardTo(model, from, res.dHidden!, batch, tape, { layers: new Set(cfg.layers), take: (f) => taken.set(f.layer, f) });
+    const dIn = backwardTo(model, from, res.dHidden!, batch, tape, { layers: new Set(layers), take: (f) => taken.set(f.layer, f) });
     ctx.release(dIn, res.dHidden);
     releaseTape(ctx, tape);
 
     const params: MendParamUpdate[] = [];
-    const updates: LowRankUpdate[] = [];
+    const deltas: RankOneDelta[] = [];
+    let sq = 0;
     for (const [mode, layer] of cfg.layers.entries()) {
+      if (!layers.includes(layer)) continue;
       const f = taken.get(layer)!;
       for (const weight of cfg.weights) {
+        opts.signal?.throwIfAborted();
         const { x, dy } = weight === 'mlp.c_fc' ? f.fc : f.proj;
         const p = await transform(ctx, editor, weight, mode, x, dy);
-        const editLr = editor.editLrs[mode * cfg.weights.length + cfg.weights.indexOf(weight)]!;
+        const editLr = opts.editLr ?? editor.editLrs[mode * cfg.weights.length + cfg.weights.indexOf(weight)]!;
         params.push({ layer, weight, ...p, editLr });
-        updates.push({ layer, weight, rank: p.rows.length, left: p.uTilde, right: p.deltaTilde.map((v) => -editLr * v) });
+        const [din, dout] = cfg.dims[weight];
+        const rights: Float32Array[] = [];
+        for (let k = 0; k < p.rows.length; k++) {
+          const right = p.deltaTilde.slice(k * dout, (k + 1) * dout).map((v) => -editLr * v);
+          rights.push(right);
+          deltas.push({ param: `h.${layer}.${weight}.weight`, u: p.uTilde.slice(k * din, (k + 1) * din), right });
+        }
+        sq += lowRankFroSq(p.uTilde, rights, din);
       }
     }
-    return { inputIds, nllBefore, params, delta: { updates } };
+    return { inputIds, nllBefore, params, deltas, updateNorm: Math.sqrt(sq) };
   } finally {
     releaseTape(ctx, tape);
     for (const f of taken.values()) ctx.release(f.fc.x, f.fc.dy, f.proj.x, f.proj.dy);
@@ -244,4 +272,17 @@ async function transform(ctx: GpuContext, editor: MendEditor, weight: MlpWeight,
     dKept.set(d.subarray(r * dout, (r + 1) * dout), k * dout);
   });
   return { rows, u: uKept, delta: dKept, uTilde, deltaTilde };
+}
+
+/** ‖Σ_k u_k ⊗ r_k‖²_F = Σ_{k,l} (u_k·u_l)(r_k·r_l), in float64; u: [n, din] row-major. */
+function lowRankFroSq(u: Float32Array, rights: Float32Array[], din: number): number {
+  const dot = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[ao + i]! * b[bo + i]!;
+    return s;
+  };
+  let s = 0;
+  for (let k = 0; k < rights.length; k++)
+    for (let l = 0; l < rights.length; l++) s += dot(u, k * din, u, l * din, din) * dot(rights[k]!, 0, rights[l]!, 0, rights[k]!.length);
+  return s;
 }

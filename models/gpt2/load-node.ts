@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceError } from '../io/byte-source.ts';
 import { NodeFileSource } from '../io/byte-source-node.ts';
-import type { ModelFiles } from './load.ts';
+import { checkSiblingName, type ModelFiles } from './load.ts';
 
 export function dirModelFiles(dir: string, weightsFile = 'model.safetensors'): ModelFiles {
   return {
@@ -16,5 +16,13 @@ export function dirModelFiles(dir: string, weightsFile = 'model.safetensors'): M
       }
     },
     weights: new NodeFileSource(join(dir, weightsFile)),
+    readFile: async (name) => {
+      try {
+        return new Uint8Array(await readFile(join(dir, checkSiblingName(name))));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw new SourceError(`${dir}/${name}: ${(e as Error).message}`);
+      }
+    },
   };
 }

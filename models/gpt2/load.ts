@@ -18,6 +18,8 @@ export interface ModelFiles {
   name: string;
   readConfig(signal?: AbortSignal): Promise<string>;
   weights: ByteSource;
+  /** Another file of the model's folder (e.g. mend_editor.json), or null when there is none. */
+  readFile?(name: string, signal?: AbortSignal): Promise<Uint8Array | null>;
 }
 
 export type LoadPhase = 'config' | 'header' | 'download' | 'cache' | 'upload' | 'compile';
@@ -91,6 +93,26 @@ async function fetchText(url: string, fetchFn: typeof fetch, signal?: AbortSigna
   return res.text();
 }
 
+/** A file's bytes, or null on 404 (a model folder need not hold it). */
+async function fetchOptional(url: string, fetchFn: typeof fetch, signal?: AbortSignal): Promise<Uint8Array | null> {
+  let res: Response;
+  try {
+    res = await fetchFn(url, { signal: signal ?? null });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new SourceError(`could not reach ${url}: ${e instanceof Error ? e.message : e}`);
+  }
+  if (res.status === 404) return null;
+  if (!res.ok) throw new SourceError(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Only plain file names beside the model: no way out of its folder. */
+export function checkSiblingName(name: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) throw new SourceError(`"${name}" is not a plain file name`);
+  return name;
+}
+
 export interface HubOptions {
   /** Hub root; tests point it at a local server. */
   base?: string;
@@ -106,6 +128,7 @@ export function hubModelFiles(modelId: string, opts: HubOptions = {}): ModelFile
     name: modelId,
     readConfig: (signal) => fetchText(hubFileUrl(modelId, 'config.json', opts.base, opts.revision), fetchFn, signal),
     weights: new HttpSource(hubFileUrl(modelId, 'model.safetensors', opts.base, opts.revision), { cache: opts.cache ?? null, fetch: fetchFn }),
+    readFile: (name, signal) => fetchOptional(hubFileUrl(modelId, checkSiblingName(name), opts.base, opts.revision), fetchFn, signal),
   };
 }
 
@@ -117,13 +140,22 @@ export function urlModelFiles(folderUrl: string, opts: { cache?: RangeCache | nu
     name: folderUrl,
     readConfig: (signal) => fetchText(base + 'config.json', fetchFn, signal),
     weights: new HttpSource(base + 'model.safetensors', { cache: opts.cache ?? null, fetch: fetchFn }),
+    readFile: (name, signal) => fetchOptional(base + checkSiblingName(name), fetchFn, signal),
   };
 }
 
-/** Files picked or dropped in the browser: a config.json and a *.safetensors. */
+/** Files picked or dropped in the browser: a config.json and a *.safetensors (model.safetensors first), and any others (a MEND editor). */
 export function blobModelFiles(files: ReadonlyArray<File>): ModelFiles {
   const config = files.find((f) => f.name === 'config.json');
-  const weights = files.find((f) => f.name.endsWith('.safetensors'));
+  const weights = files.find((f) => f.name === 'model.safetensors') ?? files.find((f) => f.name.endsWith('.safetensors') && !f.name.startsWith('mend_editor'));
   if (!config || !weights) throw new SourceError('pick a folder or files holding config.json and model.safetensors');
-  return { name: weights.name, readConfig: () => config.text(), weights: new BlobSource(weights, weights.name) };
+  return {
+    name: weights.name,
+    readConfig: () => config.text(),
+    weights: new BlobSource(weights, weights.name),
+    readFile: async (name) => {
+      const f = files.find((x) => x.name === name);
+      return f ? new Uint8Array(await f.arrayBuffer()) : null;
+    },
+  };
 }

@@ -3,12 +3,14 @@
 // nothing else names methods.
 import { METHOD_LABELS, METHOD_NAMES, type MethodName } from '../../method-names.ts';
 import { cRome } from './c-rome.ts';
+import { mend } from './mend.ts';
 import { rome } from './rome.ts';
 import type { EditMethod } from './types.ts';
 
 const METHODS: Partial<Record<MethodName, EditMethod>> = {
   rome,
   'c-rome': cRome,
+  mend,
 };
 
 /** Names of the implemented methods, in the table's order. */

@@ -37,6 +37,12 @@ export interface MethodResources {
   templates(): Promise<string[]>;
   /** The templates if already generated, else null. */
   templatesIfReady(): string[] | null;
+  /** A file beside the model's weights (e.g. MEND's mend_editor.json), or null when its folder has none. */
+  modelFile(name: string): Promise<Uint8Array | null>;
+  /** A file the user named: a URL, or a path where the host has files. */
+  userFile(location: string): Promise<Uint8Array>;
+  /** Built once per loaded model and kept until another model loads, when `release` runs (MEND's editor on the GPU). */
+  perModel<T>(key: string, build: () => Promise<T>, release?: (value: T) => void): Promise<T>;
 }
 
 export interface MethodContext {
@@ -80,6 +86,8 @@ export interface EditMethod {
   batchSize(spec: MethodSpec): number;
   /** Compute (and possibly apply, through ctx.apply) one edit of 1..batchSize requests. */
   compute(ctx: MethodContext, requests: readonly PreparedRequest[]): Promise<MethodResult>;
+  /** Load what the method reads besides statistics and templates before the first edit (MEND's editor); Lab.configure with prepare. */
+  prepare?(ctx: MethodContext): Promise<void>;
   /** The early-warning number of a fact before it is applied (ROME's denominator), when statistics are ready; null otherwise. */
   preview?(ctx: MethodContext, request: PreparedRequest): Promise<number | null>;
 }
