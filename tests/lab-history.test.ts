@@ -95,7 +95,7 @@ describe('edit history', () => {
     const prepared = await lab.configure(settings, { prepare: true });
     expect((await lab.configure(settings)).recomputed).toEqual({ statistics: false, templates: false, baseline: false });
     expect((await lab.configure({ ...settings, stats: { ids: stats.ids.slice(0, 11) } })).recomputed.statistics).toBe(true);
-    await expect(lab.configure({ ...settings, method: { name: 'memit' } })).rejects.toThrow(/MEMIT \("memit"\) is not implemented yet; available: ROME, C-ROME/);
+    await expect(lab.configure({ ...settings, method: { name: 'memit' } })).rejects.toThrow(/MEMIT \("memit"\) is not implemented yet; available: ROME, C-ROME \(consistent keys\), MEND/);
     await expect(lab.configure({ ...settings, method: { name: 'rome', layer: 4 } })).rejects.toThrow(/method.layer must be between 0 and 3 \(the model has 4 layers\)/);
     expect(lab.experiment().stats).toEqual({ ids: stats.ids.slice(0, 11) });
     expect(lab.experiment().method.name).toBe('rome');

@@ -17,7 +17,7 @@ import { relL2 } from './helpers/compare.ts';
 const fixture = 'tests/fixtures/mend-tiny';
 const golden = JSON.parse(readFileSync(`${fixture}/mend-golden.json`, 'utf8'));
 const seq = JSON.parse(readFileSync('tests/fixtures/tiny-gpt2/sequential.json', 'utf8'));
-const texts = seq.forward_texts.slice(0, 4).map((t: { text: string }) => t.text);
+const texts = seq.forward_texts.slice(0, 1).map((t: { text: string }) => t.text);
 // The golden's first request ("Angola is located in" → " Antarctica", one target token).
 const request: EditRequest = { prompt: '{} is located in', subject: 'Angola', target_new: 'Antarctica' };
 const g0 = golden.requests[0];
@@ -43,7 +43,8 @@ function weightOf(lab: Lab, name: string): Promise<Float32Array> {
   return m.ctx.downloadF32(m.weights.byName.get(name.replace(/^transformer\./, ''))!);
 }
 
-describe('MEND in the Lab', () => {
+// Each test loads the model and scores a baseline: slow on a software GPU.
+describe('MEND in the Lab', { timeout: 600_000 }, () => {
   it("finds the editor in the model's folder; the edit is the golden's ΔW; undo is bit-exact", async () => {
     const lab = await labOn(folderWithEditor(), { name: 'mend' });
     const w0 = Float32Array.from(await weightOf(lab, fcName));

@@ -44,12 +44,13 @@ p.add_argument('--n-paraphrases', type=int, default=2)
 p.add_argument('--n-loc', type=int, default=4)
 p.add_argument('--eval', action='store_true', help='only measure the saved editor in --out on the held-out facts')
 p.add_argument('--eval-limit', type=int, default=200)
+p.add_argument('--threads', type=int, default=1, help='torch threads (1 is fastest on a shared, busy CPU)')
 p.add_argument('--golden', default=None, help='write the tiny-gpt2 golden to this folder and exit')
 args = p.parse_args()
 
 torch.manual_seed(args.seed)
 random.seed(args.seed)
-torch.set_num_threads(2)
+torch.set_num_threads(args.threads)
 
 
 # ---------------- the golden (tiny-gpt2, random editor, float64) ----------------

@@ -46,11 +46,12 @@ export function browserLabEnv(): LabEnv {
       return (await fetchOk(path, signal)).text();
     },
     statsStore,
-    // ROME-format .npz statistics shipped with the app (a model folder's stats/).
-    // A shared link must not make the page fetch from anywhere else.
+    // Files an experiment names: ROME-format .npz statistics (a model folder's stats/) and MEND
+    // editors (.safetensors + .json), shipped with the app. A shared link must not make the
+    // page fetch from anywhere else (a MEND editor in the model's own folder is read with the model).
     openBytes(location) {
-      if (!/^public\/[\w-]+(\/[\w.-]+)*\.npz$/.test(location) || location.includes('..')) {
-        throw new Error(`In the browser, .npz statistics must be files shipped with the lab (public/…/*.npz), not “${location.slice(0, 80)}”.`);
+      if (!/^public\/[\w-]+(\/[\w.-]+)*\.(npz|safetensors|json)$/.test(location) || location.includes('..')) {
+        throw new Error(`In the browser, .npz statistics and MEND editors must be files shipped with the lab (public/…), not “${location.slice(0, 80)}”.`);
       }
       return new HttpSource(assetUrl(location.slice('public/'.length)));
     },
