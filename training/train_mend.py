@@ -41,7 +41,8 @@ p.add_argument('--steps', type=int, default=3000)
 p.add_argument('--minutes', type=float, default=15.0, help='stop training after this long (the editor so far is saved)')
 p.add_argument('--heldout-fraction', type=float, default=0.1)
 p.add_argument('--n-paraphrases', type=int, default=2)
-p.add_argument('--n-loc', type=int, default=4)
+p.add_argument('--n-loc', type=int, default=4, help='locality sequences per step')
+p.add_argument('--n-loc-relation', type=int, default=2, help='of them, prompts of other (training) facts of the same relation')
 p.add_argument('--eval', action='store_true', help='only measure the saved editor in --out on the held-out facts')
 p.add_argument('--eval-limit', type=int, default=200)
 p.add_argument('--threads', type=int, default=1, help='torch threads (1 is fastest on a shared, busy CPU)')
@@ -129,7 +130,7 @@ for w in W.values():
     w.requires_grad_(False)
 data = json.load(open(args.facts))
 facts = data['facts']
-neigh = [s for s in data['neighbour_sentences'] if 2 <= len(s) <= 48]
+neigh = [s for s in data['neighbour_sentences'] if 2 <= len(s) <= 32]
 rng = random.Random(args.seed)
 order = sorted(range(len(facts)), key=lambda i: facts[i]['id'])
 rng.shuffle(order)
@@ -201,7 +202,11 @@ def train():
         logits = forward(cfg, W, pad(list(seqs)), dW)
         l_edit = torch.stack([target_nll(logits[b], rows[b], tgt) for b in range(len(seqs))]).mean()
         # locality: neighbour sentences and other facts' prompts
-        loc = [r.choice(neigh) for _ in range(args.n_loc // 2)]
+        # (same-relation prompts of other subjects: the neighbours an edit of this prompt most easily spills into)
+        same = [j for j in by_rel[f['relation_id']] if facts[j]['subject'] != f['subject']]
+        loc = [facts[j]['trained_ids'][0] for j in r.sample(same, min(args.n_loc_relation, len(same)))]
+        n_rest = args.n_loc - len(loc)
+        loc += [r.choice(neigh) for _ in range(n_rest // 2)]
         loc += [facts[r.choice(train_idx)]['trained_ids'][0] for _ in range(args.n_loc - len(loc))]
         x = pad(loc)
         mask = torch.tensor([[1.0] * len(s) + [0.0] * (x.shape[1] - len(s)) for s in loc])
