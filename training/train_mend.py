@@ -14,7 +14,7 @@ sentences and other facts' prompts). A seeded set of facts is held out from trai
 writes a randomly initialised editor for public/models/tiny-gpt2 and the float64 golden
 tests/fixtures/mend-tiny/mend-golden.json that the engine must reproduce.
 """
-import argparse, json, os, random, sys, time
+import argparse, hashlib, json, os, random, sys, time
 
 import numpy as np
 import torch
@@ -45,6 +45,7 @@ p.add_argument('--n-loc', type=int, default=4, help='locality sequences per step
 p.add_argument('--n-loc-relation', type=int, default=2, help='of them, prompts of other (training) facts of the same relation')
 p.add_argument('--eval', action='store_true', help='only measure the saved editor in --out on the held-out facts')
 p.add_argument('--eval-limit', type=int, default=200)
+p.add_argument('--model-name', default=None, help="the model's name in mend_editor.json (default: --model)")
 p.add_argument('--threads', type=int, default=1, help='torch threads (1 is fastest on a shared, busy CPU)')
 p.add_argument('--golden', default=None, help='write the tiny-gpt2 golden to this folder and exit')
 args = p.parse_args()
@@ -288,10 +289,16 @@ if args.eval:
     print(json.dumps(res, indent=1))
     sys.exit(0)
 
+t_train = time.time()
 ed, log = train()
+train_wall = time.time() - t_train
 res = evaluate(ed, held_idx, args.eval_limit)
 print('held-out:', json.dumps(res), flush=True)
-save_editor(args.out, cfg, ed, model_dir=args.model, seed=args.seed, heldout_fact_ids=[facts[i]['id'] for i in held_idx],
-            training={k: v for k, v in vars(args).items() if k not in ('eval', 'golden', 'out')}, train_log=log[-5:],
+# The editor belongs to these exact weights: their hash goes into the config.
+model_sha256 = hashlib.sha256(open(os.path.join(args.model, 'model.safetensors'), 'rb').read()).hexdigest()
+save_editor(args.out, cfg, ed, model_dir=args.model_name or args.model, model_sha256=model_sha256, seed=args.seed,
+            heldout_fact_ids=[facts[i]['id'] for i in held_idx],
+            training={k: v for k, v in vars(args).items() if k not in ('eval', 'golden', 'out', 'model', 'facts', 'model_name')},
+            train_log=log[-5:], train_wall_s=round(train_wall, 1), train_steps=log[-1]['step'] if log else 0,
             heldout_eval=res)
 print('wrote', args.out)
