@@ -44,7 +44,7 @@ function weightOf(lab: Lab, name: string): Promise<Float32Array> {
 }
 
 // Each test loads the model and scores a baseline: slow on a software GPU.
-describe('MEND in the Lab', { timeout: 600_000 }, () => {
+describe('MEND in the Lab', { timeout: 900_000 }, () => {
   it("finds the editor in the model's folder; the edit is the golden's ΔW; undo is bit-exact", async () => {
     const lab = await labOn(folderWithEditor(), { name: 'mend' });
     const w0 = Float32Array.from(await weightOf(lab, fcName));
