@@ -30,19 +30,19 @@ p.add_argument('--facts', default='training/work/facts-with-ids.json')
 p.add_argument('--out', default='public/models/demo-gpt2')
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--n-edit-layers', type=int, default=2)
-p.add_argument('--rank', type=int, default=256)
+p.add_argument('--rank', type=int, default=128)
 p.add_argument('--n-hidden', type=int, default=1)
-p.add_argument('--edit-lr', type=float, default=1e-4, help='initial η (learned per weight)')
-p.add_argument('--lr', type=float, default=1e-4, help='Adam lr of the editor')
+p.add_argument('--edit-lr', type=float, default=1e-3, help='initial η (learned per weight)')
+p.add_argument('--lr', type=float, default=5e-4, help='Adam lr of the editor')
 p.add_argument('--lr-lr', type=float, default=1e-4, help='Adam lr of the per-weight steps η')
 p.add_argument('--c-edit', type=float, default=1.0)
-p.add_argument('--c-loc', type=float, default=1.0)
+p.add_argument('--c-loc', type=float, default=5.0)
 p.add_argument('--steps', type=int, default=3000)
 p.add_argument('--minutes', type=float, default=15.0, help='stop training after this long (the editor so far is saved)')
 p.add_argument('--heldout-fraction', type=float, default=0.1)
 p.add_argument('--n-paraphrases', type=int, default=2)
-p.add_argument('--n-loc', type=int, default=4, help='locality sequences per step')
-p.add_argument('--n-loc-relation', type=int, default=2, help='of them, prompts of other (training) facts of the same relation')
+p.add_argument('--n-loc', type=int, default=6, help='locality sequences per step')
+p.add_argument('--n-loc-relation', type=int, default=3, help='of them, prompts of other (training) facts of the same relation')
 p.add_argument('--eval', action='store_true', help='only measure the saved editor in --out on the held-out facts')
 p.add_argument('--eval-limit', type=int, default=200)
 p.add_argument('--model-name', default=None, help="the model's name in mend_editor.json (default: --model)")
@@ -169,11 +169,11 @@ def apply_editor(ed, prompt_ids, target_ids):
 
 
 def kl_loc(base_logits, post_logits, mask):
-    """KL(original ‖ edited) per valid position, averaged."""
+    """KL(original ‖ edited): per sequence the mean over its scored positions, then the mean over sequences."""
     lp0 = base_logits.log_softmax(-1)
     lp1 = post_logits.log_softmax(-1)
     kl = (lp0.exp() * (lp0 - lp1)).sum(-1)
-    return (kl * mask).sum() / mask.sum()
+    return ((kl * mask).sum(-1) / mask.sum(-1)).mean()
 
 
 def train():
@@ -207,10 +207,14 @@ def train():
         same = [j for j in by_rel[f['relation_id']] if facts[j]['subject'] != f['subject']]
         loc = [facts[j]['trained_ids'][0] for j in r.sample(same, min(args.n_loc_relation, len(same)))]
         n_rest = args.n_loc - len(loc)
-        loc += [r.choice(neigh) for _ in range(n_rest // 2)]
-        loc += [facts[r.choice(train_idx)]['trained_ids'][0] for _ in range(args.n_loc - len(loc))]
+        n_sent = n_rest // 2
+        loc += [facts[r.choice(train_idx)]['trained_ids'][0] for _ in range(n_rest - n_sent)]
+        n_prompts = len(loc)
+        loc += [r.choice(neigh) for _ in range(n_sent)]
         x = pad(loc)
-        mask = torch.tensor([[1.0] * len(s) + [0.0] * (x.shape[1] - len(s)) for s in loc])
+        # A fact prompt is scored where it predicts its object (its last position), a sentence everywhere.
+        mask = torch.tensor([([0.0] * (len(s) - 1) + [1.0] if b < n_prompts else [1.0] * len(s)) + [0.0] * (x.shape[1] - len(s))
+                             for b, s in enumerate(loc)])
         with torch.no_grad():
             base = forward(cfg, W, x)
         l_loc = kl_loc(base, forward(cfg, W, x, dW), mask)
