@@ -128,7 +128,7 @@ export function hubModelFiles(modelId: string, opts: HubOptions = {}): ModelFile
     name: modelId,
     readConfig: (signal) => fetchText(hubFileUrl(modelId, 'config.json', opts.base, opts.revision), fetchFn, signal),
     weights: new HttpSource(hubFileUrl(modelId, 'model.safetensors', opts.base, opts.revision), { cache: opts.cache ?? null, fetch: fetchFn }),
-    readFile: (name, signal) => fetchOptional(hubFileUrl(modelId, checkSiblingName(name), opts.base, opts.revision), fetchFn, signal),
+    readFile: async (name, signal) => fetchOptional(hubFileUrl(modelId, checkSiblingName(name), opts.base, opts.revision), fetchFn, signal),
   };
 }
 
@@ -140,7 +140,7 @@ export function urlModelFiles(folderUrl: string, opts: { cache?: RangeCache | nu
     name: folderUrl,
     readConfig: (signal) => fetchText(base + 'config.json', fetchFn, signal),
     weights: new HttpSource(base + 'model.safetensors', { cache: opts.cache ?? null, fetch: fetchFn }),
-    readFile: (name, signal) => fetchOptional(base + checkSiblingName(name), fetchFn, signal),
+    readFile: async (name, signal) => fetchOptional(base + checkSiblingName(name), fetchFn, signal),
   };
 }
 
