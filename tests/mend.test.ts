@@ -46,7 +46,8 @@ function fro(ds: Rank1[], din: number, dout: number): number {
   return Math.sqrt(s);
 }
 
-describe('MEND on WebGPU matches mend-golden.json', () => {
+// Each test loads the model: slow on a software GPU on a busy machine.
+describe('MEND on WebGPU matches mend-golden.json', { timeout: 900_000 }, () => {
   for (const [q, req] of (golden.requests as any[]).entries()) {
     it(`request ${q}: "${req.prompt}" → "${req.target}": factors, editor outputs, ΔW, NLL after, exact undo`, async () => {
       const { model, editor } = await setup();
