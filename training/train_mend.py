@@ -296,13 +296,14 @@ if args.eval:
 t_train = time.time()
 ed, log = train()
 train_wall = time.time() - t_train
-res = evaluate(ed, held_idx, args.eval_limit)
-print('held-out:', json.dumps(res), flush=True)
-# The editor belongs to these exact weights: their hash goes into the config.
+# Saved before the (long) held-out evaluation, then again with its results: an interrupted evaluation loses nothing.
 model_sha256 = hashlib.sha256(open(os.path.join(args.model, 'model.safetensors'), 'rb').read()).hexdigest()
-save_editor(args.out, cfg, ed, model_dir=args.model_name or args.model, model_sha256=model_sha256, seed=args.seed,
+meta = dict(model_dir=args.model_name or args.model, model_sha256=model_sha256, seed=args.seed,
             heldout_fact_ids=[facts[i]['id'] for i in held_idx],
             training={k: v for k, v in vars(args).items() if k not in ('eval', 'golden', 'out', 'model', 'facts', 'model_name')},
-            train_log=log[-5:], train_wall_s=round(train_wall, 1), train_steps=log[-1]['step'] if log else 0,
-            heldout_eval=res)
+            train_log=log[-5:], train_wall_s=round(train_wall, 1), train_steps=log[-1]['step'] if log else 0)
+save_editor(args.out, cfg, ed, **meta)
+res = evaluate(ed, held_idx, args.eval_limit)
+print('held-out:', json.dumps(res), flush=True)
+save_editor(args.out, cfg, ed, **meta, heldout_eval=res)
 print('wrote', args.out)
