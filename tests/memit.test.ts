@@ -6,26 +6,13 @@ import { WeightHistory } from '../models/editing/history.ts';
 import { computeMemit, type MemitHparams } from '../models/editing/memit.ts';
 import { defaultMemitLayers } from '../models/settings-table.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
-import { expectAfter, expectChecksum, expectClose, freshModel, layerStats, methods, rel, templates, TOL } from './helpers/methods-fixture.ts';
+import { expectAfter, expectChecksum, expectClose, freshModel, layerStats, methods, multiLayerHparams, rel, templates, TOL } from './helpers/methods-fixture.ts';
 
 const tok = loadGpt2TokenizerFromDir();
 const fx = methods.methods.memit;
 
-export function multiLayerHparams(h: Record<string, unknown>): Omit<MemitHparams, 'mom2_update_weight'> {
-  return {
-    layers: h.layers as number[],
-    v_num_grad_steps: h.v_num_grad_steps as number,
-    v_lr: h.v_lr as number,
-    v_weight_decay: h.v_weight_decay as number,
-    clamp_norm_factor: h.clamp_norm_factor as number,
-    kl_factor: h.kl_factor as number,
-    mom2_adjustment: true,
-    early_stop_loss: h.early_stop_loss as number,
-    kl_prompts: h.kl_prompts as string[],
-  };
-}
-
-describe('MEMIT on WebGPU matches methods.json', () => {
+// A shared CPU runs these slowly: minutes, not the default two.
+describe('MEMIT on WebGPU matches methods.json', { timeout: 900_000 }, () => {
   for (const name of ['single', 'batch', 'sequential'] as const) {
     it(`${name}: z, keys, per-layer ΔW, final weights, NLLs and ppl`, async () => {
       const model = await freshModel();

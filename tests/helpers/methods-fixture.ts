@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { keyCovariance } from '../../models/editing/covariance.ts';
+import type { MultiLayerHparams } from '../../models/editing/memit-core.ts';
 import { nodeGpuContext } from '../../models/gpu/node-gpu.ts';
 import { loadGpt2 } from '../../models/gpt2/load.ts';
 import { dirModelFiles } from '../../models/gpt2/load-node.ts';
@@ -74,3 +75,19 @@ export function expectChecksum(w: ArrayLike<number>, want: { sum: number; l2: nu
   // The sum cancels: compare it against the L2 scale.
   expect(Math.abs(s - want.sum) / want.l2, `${what} sum`).toBeLessThan(TOL);
 }
+
+/** MEMIT's and AlphaEdit's v* knobs and layers from a methods.json hparams record. */
+export function multiLayerHparams(h: Record<string, unknown>): MultiLayerHparams {
+  return {
+    layers: h.layers as number[],
+    v_num_grad_steps: h.v_num_grad_steps as number,
+    v_lr: h.v_lr as number,
+    v_weight_decay: h.v_weight_decay as number,
+    clamp_norm_factor: h.clamp_norm_factor as number,
+    kl_factor: h.kl_factor as number,
+    mom2_adjustment: true,
+    early_stop_loss: h.early_stop_loss as number,
+    kl_prompts: h.kl_prompts as string[],
+  };
+}
+
