@@ -44,11 +44,12 @@ export function trace(m: Float64Array, n: number): number {
   return t;
 }
 
-export function alphaEditSolver(state: AlphaEditState, alpha: number): LayerSolver {
+export function alphaEditSolver(state: AlphaEditState, alpha: number, threshold: number): LayerSolver {
   if (!(alpha >= 0) || !Number.isFinite(alpha)) throw new Error(`L2 must be a number ≥ 0, got ${alpha}`);
   return async ({ layer, keys }, opts) => {
     const P = state.projectors.get(layer);
     if (!P) throw new Error(`AlphaEdit needs the null-space projector of layer ${layer}`);
+    if (P.threshold !== threshold) throw new Error(`the projector of layer ${layer} was cut at ${P.threshold}, the settings say ${threshold}`);
     const f = keys[0]!.length;
     if (P.dim !== f) throw new Error(`the projector of layer ${layer} is ${P.dim}-dimensional, the keys ${f}`);
     const kp = state.kp.get(layer);
@@ -84,7 +85,7 @@ export async function computeAlphaEdit(
   opts: EditRunOptions & { apply?: boolean } = {},
 ): Promise<AlphaEditUpdate> {
   const start = history.deltas.length;
-  const up = await runMultiLayerEdit(model, tok, requests, contextTemplates, hp, alphaEditSolver(state, hp.L2), history, { ...opts, apply: true });
+  const up = await runMultiLayerEdit(model, tok, requests, contextTemplates, hp, alphaEditSolver(state, hp.L2, hp.nullspace_threshold), history, { ...opts, apply: true });
   try {
     // After the whole call: the edited layers' keys on the edited model join Kp.
     const f = model.config.nInner;
