@@ -13,7 +13,7 @@ import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { EditRunOptions } from './edit-progress.ts';
 import type { WeightHistory } from './history.ts';
 import { luAsync, luSolve } from './lu.ts';
-import { averagedKeys, runMultiLayerEdit, type LayerSolver, type MultiLayerHparams, type MultiLayerUpdate } from './memit-core.ts';
+import { averagedKeys, runMultiLayerEdit, standaloneEdit, type ApplyDeltas, type LayerSolver, type MultiLayerHparams, type MultiLayerUpdate } from './memit-core.ts';
 import { projectorApply, projectorTimes, type NullSpace } from './nullspace.ts';
 import type { VRequest } from './v-star.ts';
 
@@ -84,33 +84,43 @@ export async function computeAlphaEdit(
   history: WeightHistory,
   opts: EditRunOptions & { apply?: boolean } = {},
 ): Promise<AlphaEditUpdate> {
-  const start = history.deltas.length;
-  const up = await runMultiLayerEdit(model, tok, requests, contextTemplates, hp, alphaEditSolver(state, hp.L2, hp.nullspace_threshold), history, { ...opts, apply: true });
-  try {
-    // After the whole call: the edited layers' keys on the edited model join Kp.
-    const f = model.config.nInner;
-    const kpAfter = new Map<number, Float64Array>();
-    const kpKeys = new Map<number, Float64Array[]>();
-    for (const layer of hp.layers) {
-      opts.signal?.throwIfAborted();
-      opts.onProgress?.({ stage: 'keys', done: 0, total: 1, detail: `Kp of layer ${layer}` });
-      const { keys } = await averagedKeys(model, tok, requests, contextTemplates, layer);
-      const kp = state.kp.get(layer);
-      const next = kp ? Float64Array.from(kp) : new Float64Array(f * f);
-      for (const k of keys)
-        for (let a = 0; a < f; a++) {
-          const ka = k[a]!;
-          const row = a * f;
-          for (let b = 0; b < f; b++) next[row + b]! += ka * k[b]!;
-        }
-      kpAfter.set(layer, next);
-      kpKeys.set(layer, keys);
-    }
-    for (const [l, kp] of state.kp) if (!kpAfter.has(l)) kpAfter.set(l, kp);
-    if (opts.apply === false) history.truncate(start);
-    return { ...up, kpAfter, kpKeys };
-  } catch (e) {
-    if (history.deltas.length > start) history.truncate(start);
-    throw e;
+  return standaloneEdit(history, opts.apply, (apply) => runAlphaEdit(model, tok, requests, contextTemplates, hp, state, apply, opts));
+}
+
+/**
+ * One AlphaEdit call through `apply` (the Lab's ctx.apply, or history.extend):
+ * MEMIT's loop with the projected solve, then the edited layers' keys on the
+ * edited model, which join Kp (returned, not stored: the caller keeps it).
+ */
+export async function runAlphaEdit(
+  model: Gpt2Model,
+  tok: Gpt2Tokenizer,
+  requests: readonly VRequest[],
+  contextTemplates: readonly string[],
+  hp: AlphaEditHparams,
+  state: AlphaEditState,
+  apply: ApplyDeltas,
+  opts: EditRunOptions = {},
+): Promise<AlphaEditUpdate> {
+  const up = await runMultiLayerEdit(model, tok, requests, contextTemplates, hp, alphaEditSolver(state, hp.L2, hp.nullspace_threshold), apply, opts);
+  const f = model.config.nInner;
+  const kpAfter = new Map<number, Float64Array>();
+  const kpKeys = new Map<number, Float64Array[]>();
+  for (const layer of hp.layers) {
+    opts.signal?.throwIfAborted();
+    opts.onProgress?.({ stage: 'keys', done: 0, total: 1, detail: `Kp of layer ${layer}` });
+    const { keys } = await averagedKeys(model, tok, requests, contextTemplates, layer);
+    const kp = state.kp.get(layer);
+    const next = kp ? Float64Array.from(kp) : new Float64Array(f * f);
+    for (const k of keys)
+      for (let a = 0; a < f; a++) {
+        const ka = k[a]!;
+        const row = a * f;
+        for (let b = 0; b < f; b++) next[row + b]! += ka * k[b]!;
+      }
+    kpAfter.set(layer, next);
+    kpKeys.set(layer, keys);
   }
+  for (const [l, kp] of state.kp) if (!kpAfter.has(l)) kpAfter.set(l, kp);
+  return { ...up, kpAfter, kpKeys };
 }

@@ -16,7 +16,7 @@ import type { GpuTensor } from '../gpu/tensor.ts';
 import { f16BitsToF32 } from '../gpu/half.ts';
 import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { EditRunOptions } from './edit-progress.ts';
-import type { WeightDelta, WeightHistory } from './history.ts';
+import { cProjWeight, type DenseDelta, type WeightHistory } from './history.ts';
 import { checkLayers } from './memit-core.ts';
 import { fill } from './subject-index.ts';
 import { targetIdsOf, type VRequest } from './v-star.ts';
@@ -62,8 +62,8 @@ export interface FtUpdate {
   earlyStopped: boolean;
   /** Per parameter (weight, bias of each layer): ΔW's size and how much of it sits on the clamp. */
   params: FtParamStats[];
-  /** One dense delta per layer (rank 0, ΔW and Δb). */
-  deltas: WeightDelta[];
+  /** Per layer: ΔW then Δb of its c_proj, dense. */
+  deltas: DenseDelta[];
 }
 
 interface Param {
@@ -110,7 +110,7 @@ function ftProblem(model: Gpt2Model, tok: Gpt2Tokenizer, requests: readonly VReq
   return { n, promptIds, targetIds, batch, rowSets, layers };
 }
 
-const paramName = (layer: number, which: 'w' | 'b') => `h.${layer}.mlp.c_proj.${which === 'w' ? 'weight' : 'bias'}`;
+const paramName = (layer: number, which: 'w' | 'b') => (which === 'w' ? cProjWeight(layer) : `h.${layer}.mlp.c_proj.bias`);
 
 /** The FT loss on the model as it is, and (with `grad`) ∂loss/∂ of each layer's c_proj weight and bias, by name. */
 async function lossAndGrads(model: Gpt2Model, prob: FtProblem, grad: boolean): Promise<{ loss: number; lossEach: number[]; grads: Map<string, Float32Array> | null }> {
@@ -167,6 +167,7 @@ export async function ftLossAndGradients(model: Gpt2Model, tok: Gpt2Tokenizer, r
   }
 }
 
+/** FT-L∞ applied to the model as one edit of `history` (tests, the benchmark); `apply: false` only computes it. */
 export async function computeFtL(
   model: Gpt2Model,
   tok: Gpt2Tokenizer,
@@ -174,6 +175,22 @@ export async function computeFtL(
   hp: FtHparams,
   history: WeightHistory,
   opts: EditRunOptions & { apply?: boolean } = {},
+): Promise<FtUpdate> {
+  const up = await trainFtL(model, tok, requests, hp, opts);
+  if (opts.apply !== false) {
+    opts.onProgress?.({ stage: 'apply', done: 0, total: 1 });
+    await history.apply(up.deltas);
+  }
+  return up;
+}
+
+/** The fine-tuning itself: the model is unchanged afterwards; the result's deltas are the edit. */
+export async function trainFtL(
+  model: Gpt2Model,
+  tok: Gpt2Tokenizer,
+  requests: readonly VRequest[],
+  hp: FtHparams,
+  opts: EditRunOptions = {},
 ): Promise<FtUpdate> {
   const { ctx, config } = model;
   if (requests.length === 0) throw new Error('no requests to edit');
@@ -265,13 +282,8 @@ export async function computeFtL(
     ctx.release(batch.ids);
   }
 
-  // ΔW = θ − W in f32 (W + ΔW then lands within an ulp of θ), one dense delta per layer.
-  const deltas: WeightDelta[] = hp.layers.map((layer) => {
-    const w = params.find((p) => p.layer === layer && p.which === 'w')!;
-    const b = params.find((p) => p.layer === layer && p.which === 'b')!;
-    const asF32 = (p: Param) => Float32Array.from(p.theta, (x, i) => x - Math.fround(p.theta0[i]!));
-    return { layer, u: new Float32Array(0), right: new Float32Array(0), rank: 0, dense: asF32(w), bias: asF32(b) };
-  });
+  // Δ = θ − W in f32 (W + Δ then lands within an ulp of θ): a dense delta per weight and bias.
+  const deltas: DenseDelta[] = params.map((p) => ({ param: p.name, values: Float32Array.from(p.theta, (x, i) => x - Math.fround(p.theta0[i]!)) }));
   const stats: FtParamStats[] = params.map((p) => {
     let fro = 0;
     let sum = 0;
@@ -286,15 +298,5 @@ export async function computeFtL(
     }
     return { name: p.name, fro: Math.sqrt(fro), sum, maxAbs, atBound, elements: p.theta.length };
   });
-  if (opts.apply !== false) {
-    opts.onProgress?.({ stage: 'apply', done: 0, total: deltas.length });
-    const start = history.deltas.length;
-    try {
-      for (const d of deltas) await history.apply(d);
-    } catch (e) {
-      if (history.deltas.length > start) history.truncate(start);
-      throw e;
-    }
-  }
   return { promptIds, targetIds, trace, losses: trace.map((t) => t.loss), adamSteps, earlyStopped, params: stats, deltas };
 }
