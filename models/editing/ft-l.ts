@@ -19,7 +19,8 @@ import type { EditRunOptions } from './edit-progress.ts';
 import { cProjWeight, type DenseDelta, type WeightHistory } from './history.ts';
 import { checkLayers } from './memit-core.ts';
 import { fill } from './subject-index.ts';
-import { targetIdsOf, type VRequest } from './v-star.ts';
+import { targetIdsOf } from './prepared.ts';
+import type { VRequest } from './v-star.ts';
 
 export interface FtHparams {
   layers: number[];

@@ -51,6 +51,12 @@ export interface MethodContext {
    * failure or a cancel the Lab takes the whole edit off again, bit-exactly.
    */
   apply(deltas: EditDeltas): Promise<void>;
+  /**
+   * What the latest applied edit of this method in this run handed on
+   * (MethodResult.carry; AlphaEdit's Kp), or null: at the start, in single
+   * mode (every edit starts from the original model), or after an undo past it.
+   */
+  carry: unknown;
   signal?: AbortSignal;
   /** Progress in [0, 1] (null: unknown) with a short detail, e.g. "v* step 3". */
   onProgress(fraction: number | null, detail?: string): void;
@@ -63,6 +69,8 @@ export interface MethodResult {
   /** Deltas not yet given to ctx.apply; the Lab applies them (after any applied during compute). */
   deltas: EditDeltas;
   diagnostics: MethodDiagnostics;
+  /** State the next edit of this method needs (AlphaEdit's Kp); kept with this edit, dropped when it is undone. */
+  carry?: unknown;
   /** The update's vectors for `lab run --dump` (ROME's k*, u, v*, right). */
   dump?: { k_star: number[]; u: number[]; v_star: number[]; right: number[] };
 }
