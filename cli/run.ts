@@ -58,7 +58,8 @@ export async function runCommand(args: ParsedArgs): Promise<void> {
   else {
     process.stdout.write(`baseline ME-PPL ${baseline.me_ppl.toPrecision(6)}\n`);
     for (const s of steps) {
-      process.stdout.write(`edit ${s.edit + 1}: ${s.request.subject} → ${s.request.target_new}  ME-PPL ${s.metrics.me_ppl.toPrecision(6)}${s.metrics.collapsed ? '  COLLAPSED' : ''}\n`);
+      const more = s.requests && s.requests.length > 1 ? ` (+${s.requests.length - 1} in the batch)` : '';
+      process.stdout.write(`edit ${s.edit + 1}: ${s.request.subject} → ${s.request.target_new}${more}  ME-PPL ${s.metrics.me_ppl.toPrecision(6)}${s.metrics.collapsed ? '  COLLAPSED' : ''}\n`);
     }
   }
 }
@@ -74,6 +75,7 @@ function baselineOf(p: EvalPoint) {
 function stepOf(s: EditStep) {
   return {
     edit: s.edit,
+    ...(s.requests ? { requests: s.requests } : {}),
     diagnostics: s.diagnostics,
     metrics: { me_ppl: s.metrics.me_ppl, ppl_corpus: s.metrics.ppl_corpus, ...s.metrics.tasks },
     collapsed: s.metrics.collapsed,
