@@ -87,6 +87,8 @@ export interface EditDiagnostics {
   subject_at_start: boolean;
   /** The target optimisation's loss per step (ROME's v*, MEMIT/AlphaEdit's z of the first request) or FT-L's loss per step. */
   v_loss: number[];
+  /** What v_loss is, for people ("z loss", "fine-tuning loss"); absent: ROME's "v* loss". */
+  loss_name?: string;
   /**
    * Per edited tensor (MEMIT/AlphaEdit: each layer's c_proj weight; FT-L: each
    * weight and bias): ‖Δ‖_F, AlphaEdit's rank of P, FT-L's elements on the

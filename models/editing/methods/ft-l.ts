@@ -30,6 +30,7 @@ export const ftL: EditMethod = {
         update_norm: Math.hypot(...weights.map((p) => p.fro)),
         subject_at_start: false,
         v_loss: up.losses,
+        loss_name: 'fine-tuning loss',
         per_layer: up.params.map((p) => ({ param: p.name, update_norm: p.fro, at_bound: p.atBound, elements: p.elements })),
       },
     };

@@ -30,6 +30,7 @@ export function multiLayerDiagnostics(up: MultiLayerUpdate): MethodDiagnostics {
     update_norm: Math.hypot(...up.layers.map((l) => l.deltaFro)),
     subject_at_start: false,
     v_loss: z.losses,
+    loss_name: 'z loss',
     per_layer: up.layers.map((l) => ({ param: l.deltas[0]!.param, update_norm: l.deltaFro, ...(l.extra?.P_rank !== undefined ? { P_rank: l.extra.P_rank } : {}) })),
   };
 }
