@@ -33,7 +33,8 @@ export const memit: EditMethod = {
 /**
  * A MEMIT-style call's progress as one fraction: the z optimisations take the
  * first third, the m layers (keys, solve, apply) the rest; a solve reports its
- * own fraction (total 1), the layer loop its layer index (total m).
+ * own fraction (total 1), the layer loop its layer index (total m), an apply
+ * the end of its layer.
  */
 export function progressOf(report: (fraction: number | null, detail?: string) => void, m: number): (p: EditProgress) => void {
   let i = 0;
@@ -43,6 +44,8 @@ export function progressOf(report: (fraction: number | null, detail?: string) =>
     if (p.stage === 'projector') return report(p.done / p.total, detail);
     if (p.stage === 'solve' && p.total === 1) return report(1 / 3 + ((2 / 3) * (i + p.done)) / m, detail);
     if (p.detail?.startsWith('Kp')) return report(1, detail);
+    // Applying layer i ends it; keys and the loop's solve event start layer i.
+    if (p.stage === 'apply') return report(1 / 3 + ((2 / 3) * Math.min(p.done + 1, m)) / m, detail);
     i = Math.min(p.done, m);
     report(1 / 3 + ((2 / 3) * i) / m, detail);
   };
