@@ -4,14 +4,20 @@
 // statistics), and per edit and layer the projected system P·(KKᵀ + Kp) in
 // factored form (4·r·n² multiply-adds) and its LU solve (⅔·n³). Memory is
 // computed from the shapes. Not part of `npm test`.
+// The per-edit solve the lab uses while Kp holds fewer than f/2 keys
+// (Woodbury, alphaedit.ts) is measured at XL's own shape, f = 6400 and
+// r = 3200, with N = 10 and 100 keys. Its basis is random, not orthonormal:
+// the timing does not depend on that.
 //   npx tsx bench/alphaedit-projector.ts [n ...]   (default 256 512 1024)
+//   npx tsx bench/alphaedit-projector.ts --woodbury-only
 import { symmetricEigen } from '../models/editing/eigen.ts';
 import { lu } from '../models/editing/lu.ts';
-import { nullSpaceFromEigen, projectorTimes } from '../models/editing/nullspace.ts';
+import { woodburySolve } from '../models/editing/alphaedit.ts';
+import { nullSpaceFromEigen, projectorTimes, type NullSpace } from '../models/editing/nullspace.ts';
 import { mulberry32 } from './seeded-random.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-const ns = sizes.length ? sizes : [256, 512, 1024];
+const ns = process.argv.includes('--woodbury-only') ? [] : sizes.length ? sizes : [256, 512, 1024];
 
 /** A covariance-like SPD matrix: (1/m)·XᵀX of m = 2n random rows. */
 function randomCov(n: number, seed: number): Float64Array {
@@ -49,6 +55,20 @@ for (const n of ns) {
   rows.push({ n, eig: tEig, proj: tProj, lu: tLu });
   console.log(`n = ${n}: eigendecomposition ${tEig.toFixed(2)} s, P·S (r = ${ns0.rank}) ${tProj.toFixed(2)} s, LU ${tLu.toFixed(2)} s`);
 }
+{
+  const f = 6400;
+  const r = 3200;
+  const rand = mulberry32(1);
+  const P: NullSpace = { dim: f, threshold: 0.02, rank: r, basis: new Float64Array(r * f).map(() => (rand() * 2 - 1) / Math.sqrt(f)), below: NaN, above: NaN };
+  const vec = () => new Float64Array(f).map(() => rand() * 2 - 1);
+  for (const N of [10, 100]) {
+    const kp = Array.from({ length: N - 1 }, vec);
+    const t0 = performance.now();
+    woodburySolve(P, kp, [vec()], 10);
+    console.log(`XL shape (f = ${f}, r = ${r}): Woodbury solve with N = ${N} keys ${secs(t0).toFixed(2)} s per edited layer`);
+  }
+}
+if (!rows.length) process.exit(0);
 const big = rows[rows.length - 1]!;
 const at = (n: number, t: number) => t * (n / big.n) ** 3;
 console.log(`\nExtrapolated by n³ from n = ${big.n} (one core, this machine):`);

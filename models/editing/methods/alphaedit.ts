@@ -14,9 +14,9 @@ import { multiLayerDiagnostics, multiLayerHparams } from './multi-layer.ts';
 import { resolveSpec } from './resolve.ts';
 import type { EditMethod, MethodContext } from './types.ts';
 
-/** What an AlphaEdit edit hands the next one: Kp per layer (never mutated). */
+/** What an AlphaEdit edit hands the next one: Kp's keys per layer (never mutated). */
 interface AlphaEditCarry {
-  kp: Map<number, Float64Array>;
+  kp: Map<number, Float64Array[]>;
 }
 
 async function projector(ctx: MethodContext, layer: number, threshold: number): Promise<NullSpace> {
