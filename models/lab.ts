@@ -473,6 +473,7 @@ export class Lab {
         }
         return p;
       },
+      store: this.env.statsStore ?? null,
       templates: () => this.contextTemplates(seed, opts),
       templatesIfReady: () => this.templates.get(seed) ?? null,
     };
@@ -627,7 +628,8 @@ export class Lab {
     const corpusId = 'ids' in spec ? `ids:${hashIds(ids)}` : spec.texts;
     const key = { modelId: this.modelName, layer, corpusId, tokenCount: tokens, mom2Dtype: 'float64' as const };
     const cached = await this.env.statsStore?.get(key);
-    if (cached) return { C: Float64Array.from(cached.matrix), dim: cached.dim, count: cached.count };
+    const cacheKey = this.env.statsStore ? key : undefined;
+    if (cached) return { C: Float64Array.from(cached.matrix), dim: cached.dim, count: cached.count, cacheKey };
     // Statistics come from the unedited model.
     const stats: KeyStats = await this.requireHistory().withOriginalWeights(() =>
       keyCovariance(this.requireModel(), layer, ids, {
@@ -638,7 +640,7 @@ export class Lab {
     // Cancelled at the last moment: cache nothing.
     opts.signal?.throwIfAborted();
     await this.env.statsStore?.put(key, { matrix: stats.C, dim: stats.dim, count: stats.count });
-    return stats;
+    return { ...stats, cacheKey };
   }
 
   private async corpusIds(corpus: string, maxTokens: number, signal?: AbortSignal): Promise<number[][]> {

@@ -7,8 +7,7 @@
 // their carry, so undoing an edit takes its keys out of Kp too.
 import { methodRows } from '../../settings-table.ts';
 import { runAlphaEdit, type AlphaEditState } from '../alphaedit.ts';
-import { symmetricEigenAsync } from '../eigen.ts';
-import { nullSpaceFromEigen, type NullSpace } from '../nullspace.ts';
+import { cachedEigen, nullSpaceFromEigen, type NullSpace } from '../nullspace.ts';
 import { progressOf } from './memit.ts';
 import { multiLayerDiagnostics, multiLayerHparams } from './multi-layer.ts';
 import { resolveSpec } from './resolve.ts';
@@ -21,8 +20,9 @@ interface AlphaEditCarry {
 
 async function projector(ctx: MethodContext, layer: number, threshold: number): Promise<NullSpace> {
   return ctx.resources.derived(`nullspace@${threshold}`, layer, async () => {
+    // Once per model, layer and statistics: from the statistics store when it has it, else computed and stored there.
     const eig = await ctx.resources.derived('eigh', layer, (stats) =>
-      symmetricEigenAsync(stats.C, stats.dim, {
+      cachedEigen(ctx.resources.store, stats.cacheKey ?? null, stats.C, stats.dim, {
         signal: ctx.signal,
         onProgress: (fr) => ctx.onProgress(null, `null-space projector of layer ${layer}: eigendecomposition ${Math.round(100 * fr)}%`),
       }),

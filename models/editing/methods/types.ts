@@ -7,6 +7,7 @@
 // keeps every edit exactly undoable.
 import type { CholeskyFactor } from '../cholesky.ts';
 import type { KeyStats } from '../covariance.ts';
+import type { StatsStore } from '../stats-cache.ts';
 import type { EditDeltas } from '../history.ts';
 import type { Gpt2Model } from '../../gpt2/model.ts';
 import type { MethodName, MethodSpec } from '../../experiment.ts';
@@ -33,6 +34,8 @@ export interface MethodResources {
   keyFactorIfReady(layer: number): Promise<CholeskyFactor | null>;
   /** A per-layer object derived from the statistics (e.g. AlphaEdit's null-space projector), built once per source. */
   derived<T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>): Promise<T>;
+  /** The statistics store (IndexedDB, a folder), where what is derived from C may be kept beside it (KeyStats.cacheKey); null: none. */
+  store: StatsStore | null;
   /** The context templates ("{}" first). */
   templates(): Promise<string[]>;
   /** The templates if already generated, else null. */
