@@ -459,20 +459,22 @@ export class Lab {
 
   private resources(spec: MethodSpec, opts: OpOptions): MethodResources {
     const seed = spec.template_seed ?? 0;
+    // Held per statistics source until it changes (a failure is not held): MEMIT reads each C at every edit.
+    const memo = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+      let p = this.derivedCache.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = make();
+        p.catch(() => this.derivedCache.delete(key));
+        this.derivedCache.set(key, p);
+      }
+      return p;
+    };
+    const keyStats = (layer: number) => memo(`C|${this.factorKey(layer)}`, () => this.keyStats(layer, opts));
     return {
-      keyStats: (layer) => this.keyStats(layer, opts),
+      keyStats,
       keyFactor: (layer) => this.keyFactor(layer, opts),
       keyFactorIfReady: async (layer) => (await this.factors.get(this.factorKey(layer))?.catch(() => null)) ?? null,
-      derived: <T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>) => {
-        const key = `${name}|${this.factorKey(layer)}`;
-        let p = this.derivedCache.get(key) as Promise<T> | undefined;
-        if (!p) {
-          p = this.keyStats(layer, opts).then(build);
-          p.catch(() => this.derivedCache.delete(key));
-          this.derivedCache.set(key, p);
-        }
-        return p;
-      },
+      derived: <T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>) => memo(`${name}|${this.factorKey(layer)}`, () => keyStats(layer).then(build)),
       store: this.env.statsStore ?? null,
       templates: () => this.contextTemplates(seed, opts),
       templatesIfReady: () => this.templates.get(seed) ?? null,
