@@ -47,14 +47,19 @@ export function EditDetails() {
               {step.requests && step.requests.length > 1 ? ` (a batch of ${step.requests.length})` : ''}
             </dd>
           </div>
-          <div className="fact">
-            <dt>Denominator</dt>
-            <dd>{formatNumber(d.denominator)}</dd>
-          </div>
-          <div className="fact">
-            <dt>‖δ‖</dt>
-            <dd>{formatNumber(d.delta_norm)}</dd>
-          </div>
+          {/* Methods without a denominator or a δ (MEMIT, AlphaEdit: no denominator; FT-L: neither) report NaN: not shown. */}
+          {!Number.isNaN(d.denominator) && (
+            <div className="fact">
+              <dt>Denominator</dt>
+              <dd>{formatNumber(d.denominator)}</dd>
+            </div>
+          )}
+          {!Number.isNaN(d.delta_norm) && (
+            <div className="fact">
+              <dt>‖δ‖</dt>
+              <dd>{formatNumber(d.delta_norm)}</dd>
+            </div>
+          )}
           <div className="fact">
             <dt>‖ΔW‖</dt>
             <dd>{formatNumber(d.update_norm)}</dd>
