@@ -370,7 +370,7 @@ export class Lab {
   /** The requests per update call of the current method (its batch_size; 1 for ROME, C-ROME and FT-L). */
   batchSize(): number {
     const method = this.methodOf(this.settings.method);
-    return method.batchSize(this.resolved(method, this.settings.method, this.requireModel().config.nLayer));
+    return method.batchSize(this.resolved(method, this.settings.method, this.requireModel().config));
   }
 
   private async runEdit(requests: EditRequest[], methodSpec: MethodSpec, index: number, opts: OpOptions): Promise<EditStep> {
@@ -379,7 +379,7 @@ export class Lab {
     const method = this.methodOf(methodSpec);
     const request = requests[0];
     if (!request) throw new LabError('no request to edit');
-    const most = method.batchSize(this.resolved(method, methodSpec, this.requireModel().config.nLayer));
+    const most = method.batchSize(this.resolved(method, methodSpec, this.requireModel().config));
     if (requests.length > most) throw new LabError(`${methodSpec.name} takes at most ${most} request(s) per edit (batch_size), got ${requests.length}`);
     const prepared = requests.map((r) => this.prepare(r));
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });

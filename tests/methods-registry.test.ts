@@ -20,6 +20,9 @@ describe('registered methods', () => {
     expect(xl).toMatchObject({ layers: [13, 14, 15, 16, 17], mom2_update_weight: 20000, clamp_norm_factor: 0.75, v_num_grad_steps: 20, batch_size: 1 });
     expect(editMethod('memit').resolve({ name: 'memit' }, 12)).toMatchObject({ layers: [4, 5], mom2_update_weight: 20000 });
     expect(editMethod('memit').resolve({ name: 'memit' }, 4).mom2_update_weight).toBe(defaultMemitLambda(4));
+    // A model folder that names its edit layer (causal tracing): MEMIT's span ends there.
+    expect(editMethod('memit').resolve({ name: 'memit' }, 12, 7).layers).toEqual([6, 7]);
+    expect(editMethod('alphaedit').resolve({ name: 'alphaedit' }, 12, 7).layers).toEqual([6, 7]);
     expect(defaultMemitLambda(4)).toBe(1667);
     const a = editMethod('alphaedit').resolve({ name: 'alphaedit', batch_size: 3 }, 48);
     expect(a).toMatchObject({ layers: [13, 14, 15, 16, 17], nullspace_threshold: 0.02, L2: 10, batch_size: 3 });

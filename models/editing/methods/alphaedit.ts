@@ -34,7 +34,7 @@ async function projector(ctx: MethodContext, layer: number, threshold: number): 
 export const alphaEdit: EditMethod = {
   name: 'alphaedit',
   settings: methodRows('alphaedit'),
-  resolve: (spec, nLayer) => resolveSpec('alphaedit', spec, nLayer),
+  resolve: (spec, nLayer, editLayer) => resolveSpec('alphaedit', spec, nLayer, editLayer),
   needs: (spec) => ({ statsLayers: [...spec.layers!], templates: !spec.context_templates }),
   batchSize: (spec) => spec.batch_size!,
 

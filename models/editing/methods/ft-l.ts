@@ -9,7 +9,7 @@ import type { EditMethod } from './types.ts';
 export const ftL: EditMethod = {
   name: 'ft-l',
   settings: methodRows('ft-l'),
-  resolve: (spec, nLayer) => resolveSpec('ft-l', spec, nLayer),
+  resolve: (spec, nLayer, editLayer) => resolveSpec('ft-l', spec, nLayer, editLayer),
   needs: () => ({ statsLayers: [], templates: false }),
   // ft_main trains on the requests of a call together; the lab gives it one at a time.
   batchSize: () => 1,

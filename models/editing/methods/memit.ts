@@ -13,7 +13,7 @@ import type { EditMethod } from './types.ts';
 export const memit: EditMethod = {
   name: 'memit',
   settings: methodRows('memit'),
-  resolve: (spec, nLayer) => resolveSpec('memit', spec, nLayer),
+  resolve: (spec, nLayer, editLayer) => resolveSpec('memit', spec, nLayer, editLayer),
   needs: (spec) => ({ statsLayers: [...spec.layers!], templates: !spec.context_templates }),
   batchSize: (spec) => spec.batch_size!,
 
