@@ -351,7 +351,9 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         collapseFactor: settings.eval.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR,
       });
       set({ comparisons: [...get().comparisons.filter((c) => c.method !== current).slice(-3), frozen] });
-      const next = { ...settings, method: { ...settings.method, name: method } };
+      // The other method at its own defaults for this model (ROME's knobs mean nothing to MEMIT), with the same templates.
+      const { context_templates, template_seed } = settings.method;
+      const next = { ...settings, method: { name: method, ...(context_templates ? { context_templates } : {}), ...(template_seed !== undefined ? { template_seed } : {}) } };
       await replay(experimentWithSettings(experiment, next), `Run the same ${steps.length} edits with ${EDIT_METHODS.find((m) => m.id === method)?.label ?? method}`);
       refreshPreview();
     },

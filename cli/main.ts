@@ -13,8 +13,9 @@ import { MINE_USAGE, mineCommand } from './mine.ts';
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
       file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}
-  lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]
-      replays an Experiment (shared/spec/experiment.md) and prints its Result
+  lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters] [--<setting> <value> ...]
+      replays an Experiment (shared/spec/experiment.md) and prints its Result;
+      any settings-table flag overrides the file, e.g. --method memit --batch-size 4 (docs/settings.md)
   ${SWEEP_USAGE}
   ${TRACE_USAGE}
   ${MINE_USAGE}

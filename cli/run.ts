@@ -1,4 +1,4 @@
-// `lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]`: replay an
+// `lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters] [--<setting> <value> ...]`: replay an
 // Experiment (the share URL's schema) on the WebGPU engine and print the
 // Result (shared/spec/experiment.md): the baseline and one entry per edit.
 // --counters (debug): the engine's work per stage (dispatches, read-backs,
@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { parseExperimentJson, type Experiment } from '../models/experiment.ts';
+import { ExperimentError, parseExperiment, parseExperimentJson, type Experiment } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { StageCounters } from '../models/gpu/stage-counters.ts';
 import { serializeGpt2 } from '../models/gpt2/save.ts';
@@ -16,18 +16,26 @@ import { CliError, stringFlag, type ParsedArgs } from './args.ts';
 import { resolveModel } from './model-source.ts';
 import { nodeLabEnv } from './node-env.ts';
 import { progressLine } from './progress.ts';
+import { applyOverrides, settingOverrides } from './setting-flags.ts';
 import { writeModelDir } from './save-model.ts';
 
 export async function runCommand(args: ParsedArgs): Promise<void> {
   const file = args.positionals[0];
-  if (!file) throw new CliError('lab run needs an experiment file: lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]');
+  if (!file) throw new CliError('lab run needs an experiment file: lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters] [--<setting> <value> ...]');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     throw new CliError(`cannot read ${file}`);
   }
-  const exp: Experiment = parseExperimentJson(text, file);
+  // Any settings-table row as a flag overrides the file (e.g. --method memit --batch-size 4), checked as the file is.
+  let exp: Experiment;
+  try {
+    exp = parseExperiment(applyOverrides(parseExperimentJson(text, file), settingOverrides(Object.fromEntries(args.flags))));
+  } catch (e) {
+    if (e instanceof ExperimentError) throw new CliError(e.message);
+    throw e;
+  }
   const save = stringFlag(args, 'save');
   // A local model folder may be written relative to the experiment file.
   const local = resolve(dirname(file), exp.model);
@@ -58,7 +66,8 @@ export async function runCommand(args: ParsedArgs): Promise<void> {
   else {
     process.stdout.write(`baseline ME-PPL ${baseline.me_ppl.toPrecision(6)}\n`);
     for (const s of steps) {
-      process.stdout.write(`edit ${s.edit + 1}: ${s.request.subject} → ${s.request.target_new}  ME-PPL ${s.metrics.me_ppl.toPrecision(6)}${s.metrics.collapsed ? '  COLLAPSED' : ''}\n`);
+      const more = s.requests && s.requests.length > 1 ? ` (+${s.requests.length - 1} in the batch)` : '';
+      process.stdout.write(`edit ${s.edit + 1}: ${s.request.subject} → ${s.request.target_new}${more}  ME-PPL ${s.metrics.me_ppl.toPrecision(6)}${s.metrics.collapsed ? '  COLLAPSED' : ''}\n`);
     }
   }
 }
@@ -74,6 +83,7 @@ function baselineOf(p: EvalPoint) {
 function stepOf(s: EditStep) {
   return {
     edit: s.edit,
+    ...(s.requests ? { requests: s.requests } : {}),
     diagnostics: s.diagnostics,
     metrics: { me_ppl: s.metrics.me_ppl, ppl_corpus: s.metrics.ppl_corpus, ...s.metrics.tasks },
     collapsed: s.metrics.collapsed,

@@ -80,7 +80,7 @@ function stepOf(l: StepLine): EditStep {
   return { ...rest, metrics: point };
 }
 
-function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string): void {
   writeFileSync(path + '.tmp', text);
   renameSync(path + '.tmp', path);
 }
@@ -143,6 +143,8 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepOutcome> {
     await lab.loadModel(cfg.model ?? resolveModel(exp.model), { signal: cfg.signal, onProgress: onProgress(0) });
     const collapseFactor = exp.eval?.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR;
     const { baseline: base } = await lab.configure({ ...exp, mode, eval: { ...exp.eval, tasks, seed } }, { signal: cfg.signal, onProgress: onProgress(0) });
+    // A sweep's step is one edit (its log, resume and curves count edits); batches run through `lab run`.
+    if (lab.batchSize() > 1) throw new CliError(`lab sweep makes one edit per update; batch_size ${lab.batchSize()} runs through lab run`);
     if (!baseline) {
       baseline = { type: 'baseline', metrics: loggedPoint(base) };
       writer.append(baseline);

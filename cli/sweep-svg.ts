@@ -99,3 +99,54 @@ function polyline(pts: readonly (readonly [number, number])[], color: string): s
   if (pts.length < 2) return '';
   return `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`;
 }
+
+export interface MethodSeries {
+  label: string;
+  points: readonly CurvePoint[];
+}
+
+/** One ME-PPL curve per method on one log axis, with a legend (lab sweep --methods). */
+export function methodsSvg(series: readonly MethodSeries[], opts: { title: string; threshold: number | null; mode: 'single' | 'sequential' }): string {
+  const plotW = W - M.left - M.right;
+  const top = M.top;
+  const H = top + PANEL_H + M.bottom;
+  const all = series.flatMap((s) => s.points);
+  const xMax = Math.max(1, ...all.map((p) => p.x));
+  const xs = (x: number) => M.left + (x / xMax) * plotW;
+  const finite = all.map((p) => p.mePpl).filter((v) => Number.isFinite(v) && v > 0);
+  if (opts.threshold && Number.isFinite(opts.threshold)) finite.push(opts.threshold);
+  const lo = Math.floor(Math.log10(Math.min(...(finite.length ? finite : [1]))));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...(finite.length ? finite : [10])))));
+  const ys = (v: number) => top + PANEL_H - ((Math.log10(v) - lo) / (hi - lo)) * PANEL_H;
+  const yOf = (p: CurvePoint) => (Number.isFinite(p.mePpl) && p.mePpl > 0 ? ys(p.mePpl) : top);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
+  out.push(frame(top, plotW));
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  for (let e = lo; e <= hi; e += step) {
+    const y = ys(10 ** e);
+    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
+  }
+  out.push(`<text transform="translate(18 ${top + PANEL_H / 2}) rotate(-90)" text-anchor="middle">ME-PPL (log scale)</text>`);
+  if (opts.threshold && Number.isFinite(opts.threshold)) {
+    const y = ys(opts.threshold);
+    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#d62728" stroke-dasharray="6 4"/>`);
+  }
+  series.forEach((s, k) => {
+    const color = COLORS[k % COLORS.length]!;
+    out.push(`<g data-method="${esc(s.label)}">`);
+    out.push(polyline(s.points.map((p) => [xs(p.x), yOf(p)]), color));
+    for (const p of s.points) {
+      out.push(`<circle cx="${xs(p.x)}" cy="${yOf(p)}" r="3" fill="${p.collapsed ? '#d62728' : color}"><title>${esc(s.label)}, edit ${p.x}: ME-PPL ${p.mePpl}</title></circle>`);
+    }
+    out.push('</g>');
+    out.push(`<rect x="${M.left + plotW + 12}" y="${top + 10 + k * 18}" width="12" height="3" fill="${color}"/><text x="${M.left + plotW + 30}" y="${top + 15 + k * 18}">${esc(s.label)}</text>`);
+  });
+  const xStep = Math.max(1, Math.ceil(xMax / 10));
+  for (let x = 0; x <= xMax; x += xStep) out.push(`<text x="${xs(x)}" y="${top + PANEL_H + 16}" text-anchor="middle">${x}</text>`);
+  out.push(`<text x="${M.left + plotW / 2}" y="${H - 8}" text-anchor="middle">${opts.mode === 'sequential' ? 'edits applied (sequential)' : 'edit number (single: each on the original model)'}</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

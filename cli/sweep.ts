@@ -17,11 +17,23 @@ import { CliError } from './args.ts';
 import { applyOverrides, settingFlagOptions, settingOverrides } from './setting-flags.ts';
 import { progressLine } from './progress.ts';
 import { runSweep } from './sweep-run.ts';
+import { runMethodsSweep } from './sweep-methods.ts';
+import { METHOD_NAMES, type MethodName } from '../models/method-names.ts';
 
 export const SWEEP_USAGE = `lab sweep <experiment.json> [--cases N] [--tasks lambada:50,piqa:50] [--out dir] [--resume] [--max-steps K]
             [--<setting> <value> ...]   any row of the settings table (docs/settings.md), e.g. --mode single --seed 3 --v-steps 5
+            [--methods rome,c-rome,memit,ft-l,alphaedit]   the same edits per method (each in <out>/<method>/),
+                                        one curve per method in <out>/methods.jsonl, methods.csv, methods.svg
       N edits (the experiment's own, else the first N of counterfact_500; default 10);
       writes steps.jsonl, summary.csv, curves.svg, correlation.json to --out (default .cache/sweeps/<name>-<mode>)`;
+
+function parseMethodList(text: string): MethodName[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!names.length) throw new CliError('--methods needs a comma-separated list of methods');
+  for (const n of names) if (!(METHOD_NAMES as readonly string[]).includes(n)) throw new CliError(`--methods: "${n}" is not one of ${METHOD_NAMES.join(', ')}`);
+  if (new Set(names).size !== names.length) throw new CliError('--methods lists a method twice');
+  return names as MethodName[];
+}
 
 function intFlag(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -43,6 +55,7 @@ export async function sweepCommand(argv: readonly string[]): Promise<void> {
         out: { type: 'string' },
         resume: { type: 'boolean' },
         'max-steps': { type: 'string' },
+        methods: { type: 'string' },
       },
     });
   } catch (e) {
@@ -61,6 +74,7 @@ export async function sweepCommand(argv: readonly string[]): Promise<void> {
     }
   }
   const cases = intFlag(values.cases, 'cases', 1);
+  const methods = values.methods === undefined ? null : parseMethodList(values.methods);
   const maxSteps = intFlag(values['max-steps'], 'max-steps', 0);
 
   let text: string;
@@ -90,7 +104,7 @@ export async function sweepCommand(argv: readonly string[]): Promise<void> {
   };
   process.once('SIGINT', onSigint);
   try {
-    const out = await runSweep({
+    const cfg = {
       experiment: exp,
       name,
       outDir,
@@ -100,9 +114,17 @@ export async function sweepCommand(argv: readonly string[]): Promise<void> {
       maxSteps,
       model: resolveModel(modelSpec),
       signal: abort.signal,
-      log: (line) => process.stderr.write(line + '\n'),
+      log: (line: string) => process.stderr.write(line + '\n'),
       progress: progressLine,
-    });
+    };
+    if (methods) {
+      const all = await runMethodsSweep({ ...cfg, methods });
+      progressLine('');
+      for (const { method, outcome } of all.outcomes) process.stdout.write(`${method}: ${outcome.steps.length} of ${outcome.header.edits.length} steps done${outcome.complete ? '' : ' — rerun with --resume to continue'}\n`);
+      process.stdout.write(`wrote ${all.files.jsonl}, ${all.files.csv}, ${all.files.svg} (and each method's sweep in ${outDir}/<method>/)\n`);
+      return;
+    }
+    const out = await runSweep(cfg);
     progressLine('');
     process.stdout.write(`${out.steps.length} of ${out.header.edits.length} steps done (${out.computed.length} now)${out.complete ? '' : ' — rerun with --resume to continue'}\n`);
     process.stdout.write(formatCorrelation(out.correlation) + '\n');

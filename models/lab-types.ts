@@ -85,7 +85,16 @@ export interface EditDiagnostics {
   /** ‖ΔW‖_F */
   update_norm: number;
   subject_at_start: boolean;
+  /** The target optimisation's loss per step (ROME's v*, MEMIT/AlphaEdit's z of the first request) or FT-L's loss per step. */
   v_loss: number[];
+  /** What v_loss is, for people ("z loss", "fine-tuning loss"); absent: ROME's "v* loss". */
+  loss_name?: string;
+  /**
+   * Per edited tensor (MEMIT/AlphaEdit: each layer's c_proj weight; FT-L: each
+   * weight and bias): ‖Δ‖_F, AlphaEdit's rank of P, FT-L's elements on the
+   * clamp's bound out of all.
+   */
+  per_layer?: { param: string; update_norm: number; P_rank?: number; at_bound?: number; elements?: number }[];
   target_nll_before: number;
   target_nll_after: number;
 }
@@ -93,7 +102,10 @@ export interface EditDiagnostics {
 export interface EditStep {
   /** Position in the sequence (0-based). */
   edit: number;
+  /** The edited fact (of a batch: the first, whose probabilities before/after the step shows). */
   request: EditRequest;
+  /** A batch step (MEMIT/AlphaEdit batch_size > 1): every request of the one update call. */
+  requests?: EditRequest[];
   method: MethodSpec;
   diagnostics: EditDiagnostics;
   metrics: EvalPoint;

@@ -86,8 +86,12 @@ const DEFAULT_SETTINGS: Settings = {
 };
 
 interface Applied {
-  request: EditRequest;
+  requests: EditRequest[];
   method: MethodSpec;
+  /** What the method handed on to its next edit (MethodResult.carry). */
+  carry?: unknown;
+  /** Re-applied from a log (restoreSteps): its carry is not known. */
+  restored?: boolean;
 }
 
 export class Lab {
@@ -346,36 +350,58 @@ export class Lab {
   // ---- Editing ----
 
   async applyEdit(request: EditRequest, opts: OpOptions = {}): Promise<EditStep> {
-    const step = await this.runEdit(request, this.settings.method, this.steps.length, opts);
+    return this.applyBatch([request], opts);
+  }
+
+  /**
+   * One update call for several requests (MEMIT/AlphaEdit with batch_size > 1):
+   * one step, its target probabilities and probe on the first request.
+   */
+  async applyBatch(requests: readonly EditRequest[], opts: OpOptions = {}): Promise<EditStep> {
+    const step = await this.runEdit([...requests], this.settings.method, this.steps.length, opts);
     this.steps.push(step);
     return step;
   }
 
-  private async runEdit(request: EditRequest, methodSpec: MethodSpec, index: number, opts: OpOptions): Promise<EditStep> {
+  /** The requests per update call of the current method (its batch_size; 1 for ROME, C-ROME and FT-L). */
+  batchSize(): number {
+    const method = this.methodOf(this.settings.method);
+    return method.batchSize(this.resolved(method, this.settings.method, this.requireModel().config));
+  }
+
+  private async runEdit(requests: EditRequest[], methodSpec: MethodSpec, index: number, opts: OpOptions): Promise<EditStep> {
     const t0 = performance.now();
     const history = this.requireHistory();
     const method = this.methodOf(methodSpec);
-    const prepared = this.prepare(request);
+    const request = requests[0];
+    if (!request) throw new LabError('no request to edit');
+    const most = method.batchSize(this.resolved(method, methodSpec, this.requireModel().config));
+    if (requests.length > most) throw new LabError(`${methodSpec.name} takes at most ${most} request(s) per edit (batch_size), got ${requests.length}`);
+    const prepared = requests.map((r) => this.prepare(r));
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
-    const before = await this.outcome(prepared, opts.signal);
+    const before = await this.outcome(prepared[0]!, opts.signal);
 
     const edits = history.edits.length;
+    const carry = this.carryFor(methodSpec.name);
+    let handedOn: unknown;
     await history.apply([]); // this edit's deltas, applied by the method as it goes or at the end
     try {
-      const ctx = this.methodContext(method, methodSpec, opts);
+      const ctx = this.methodContext(method, methodSpec, opts, carry);
       let result;
       try {
-        result = await method.compute(ctx, [prepared]);
+        result = await method.compute(ctx, prepared);
       } catch (e) {
         if (e instanceof EditRefusedError) throw new LabError(e.message);
         throw e;
       }
       await ctx.apply(result.deltas);
-      const after = await this.outcome(prepared, opts.signal);
+      handedOn = result.carry;
+      const after = await this.outcome(prepared[0]!, opts.signal);
       const metrics = await this.score(base, opts);
       return {
         edit: index,
         request,
+        ...(requests.length > 1 ? { requests } : {}),
         method: methodSpec,
         diagnostics: { ...result.diagnostics, target_nll_before: -Math.log(before.targetProb), target_nll_after: -Math.log(after.targetProb) },
         metrics,
@@ -390,12 +416,22 @@ export class Lab {
       throw e;
     } finally {
       if (this.settings.mode === 'single' && history.edits.length > this.applied.length) history.truncate(this.applied.length);
-      else if (this.settings.mode === 'sequential' && history.edits.length > this.applied.length) this.applied.push({ request, method: methodSpec });
+      else if (this.settings.mode === 'sequential' && history.edits.length > this.applied.length) this.applied.push({ requests, method: methodSpec, carry: handedOn });
     }
   }
 
+  /** The carry of the latest applied edit of this method (null: none; undefined: it was restored from a log without it). */
+  private carryFor(name: MethodSpec['name']): unknown {
+    if (this.settings.mode === 'single') return null;
+    for (let i = this.applied.length - 1; i >= 0; i--) {
+      const a = this.applied[i]!;
+      if (a.method.name === name) return a.restored ? undefined : (a.carry ?? null);
+    }
+    return null;
+  }
+
   /** What a method computes with: the model, the resolved knobs, the prepared statistics and templates, progress. */
-  private methodContext(method: EditMethod, spec: MethodSpec, opts: OpOptions): MethodContext {
+  private methodContext(method: EditMethod, spec: MethodSpec, opts: OpOptions, carry: unknown = null): MethodContext {
     const model = this.requireModel();
     const resolved = this.resolved(method, spec, model.config);
     const history = this.requireHistory();
@@ -403,6 +439,7 @@ export class Lab {
       model,
       tok: this.requireTok(),
       spec: resolved,
+      carry,
       resources: this.resources(resolved, opts),
       signal: opts.signal,
       onProgress: (fraction, detail) => opts.onProgress?.({ stage: 'edit', fraction, detail }),
@@ -418,20 +455,23 @@ export class Lab {
 
   private resources(spec: MethodSpec, opts: OpOptions): MethodResources {
     const seed = spec.template_seed ?? 0;
+    // Held per statistics source until it changes (a failure is not held): MEMIT reads each C at every edit.
+    const memo = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+      let p = this.derivedCache.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = make();
+        p.catch(() => this.derivedCache.delete(key));
+        this.derivedCache.set(key, p);
+      }
+      return p;
+    };
+    const keyStats = (layer: number) => memo(`C|${this.factorKey(layer)}`, () => this.keyStats(layer, opts));
     return {
-      keyStats: (layer) => this.keyStats(layer, opts),
+      keyStats,
       keyFactor: (layer) => this.keyFactor(layer, opts),
       keyFactorIfReady: async (layer) => (await this.factors.get(this.factorKey(layer))?.catch(() => null)) ?? null,
-      derived: <T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>) => {
-        const key = `${name}|${this.factorKey(layer)}`;
-        let p = this.derivedCache.get(key) as Promise<T> | undefined;
-        if (!p) {
-          p = this.keyStats(layer, opts).then(build);
-          p.catch(() => this.derivedCache.delete(key));
-          this.derivedCache.set(key, p);
-        }
-        return p;
-      },
+      derived: <T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>) => memo(`${name}|${this.factorKey(layer)}`, () => keyStats(layer).then(build)),
+      store: this.env.statsStore ?? null,
       templates: () => this.contextTemplates(seed, opts),
       templatesIfReady: () => this.templates.get(seed) ?? null,
       modelFile: async (name) => {
@@ -485,7 +525,7 @@ export class Lab {
     this.steps.splice(index);
     for (const [k, a] of later.entries()) {
       opts.onProgress?.({ stage: 'replay', fraction: k / later.length, detail: `re-applying edit ${index + k + 2}` });
-      this.steps.push(await this.runEdit(a.request, a.method, this.steps.length, opts));
+      this.steps.push(await this.runEdit(a.requests, a.method, this.steps.length, opts));
     }
     return this.steps;
   }
@@ -504,7 +544,7 @@ export class Lab {
 
   experiment(): Experiment {
     const { method, stats, mode, eval: ev } = structuredClone(this.settings);
-    return { version: 1, model: this.modelName, method, stats, mode, edits: this.steps.map((s) => s.request), eval: ev };
+    return { version: 1, model: this.modelName, method, stats, mode, edits: this.steps.flatMap((s) => s.requests ?? [s.request]), eval: ev };
   }
 
   /** The baseline if it has been computed under the current settings, else null (never computes). */
@@ -516,9 +556,13 @@ export class Lab {
   async replay(exp: Experiment, opts: OpOptions = {}): Promise<EditStep[]> {
     this.reset();
     await this.configure(exp, opts);
-    for (const [k, e] of exp.edits.entries()) {
-      opts.onProgress?.({ stage: 'replay', fraction: k / exp.edits.length, detail: `edit ${k + 1} of ${exp.edits.length}` });
-      await this.applyEdit(e, opts);
+    // batch_size requests per update call (MEMIT/AlphaEdit); the last batch may be smaller.
+    const size = this.batchSize();
+    for (let k = 0; k < exp.edits.length; k += size) {
+      const batch = exp.edits.slice(k, k + size);
+      const which = batch.length > 1 ? `edits ${k + 1}–${k + batch.length}` : `edit ${k + 1}`;
+      opts.onProgress?.({ stage: 'replay', fraction: k / exp.edits.length, detail: `${which} of ${exp.edits.length}` });
+      await this.applyBatch(batch, opts);
     }
     return this.steps;
   }
@@ -557,7 +601,7 @@ export class Lab {
           history.truncate(this.applied.length);
           throw new LabError(`edit ${step.edit}: its update does not fit this model (${e instanceof Error ? e.message : e})`);
         }
-        this.applied.push({ request: step.request, method: step.method });
+        this.applied.push({ requests: step.requests ?? [step.request], method: step.method, restored: true });
       }
       this.steps.push({ ...step, edit: this.steps.length });
     }
@@ -609,7 +653,8 @@ export class Lab {
     const corpusId = 'ids' in spec ? `ids:${hashIds(ids)}` : spec.texts;
     const key = { modelId: this.modelName, layer, corpusId, tokenCount: tokens, mom2Dtype: 'float64' as const };
     const cached = await this.env.statsStore?.get(key);
-    if (cached) return { C: Float64Array.from(cached.matrix), dim: cached.dim, count: cached.count };
+    const cacheKey = this.env.statsStore ? key : undefined;
+    if (cached) return { C: Float64Array.from(cached.matrix), dim: cached.dim, count: cached.count, cacheKey };
     // Statistics come from the unedited model.
     const stats: KeyStats = await this.requireHistory().withOriginalWeights(() =>
       keyCovariance(this.requireModel(), layer, ids, {
@@ -620,7 +665,7 @@ export class Lab {
     // Cancelled at the last moment: cache nothing.
     opts.signal?.throwIfAborted();
     await this.env.statsStore?.put(key, { matrix: stats.C, dim: stats.dim, count: stats.count });
-    return stats;
+    return { ...stats, cacheKey };
   }
 
   private async corpusIds(corpus: string, maxTokens: number, signal?: AbortSignal): Promise<number[][]> {

@@ -82,6 +82,19 @@ export function defaultMemitLayers(nLayer: number, editLayer?: number): number[]
   return Array.from({ length: span }, (_, i) => last - span + 1 + i);
 }
 
+/**
+ * MEMIT's λ: 20000 for the four GPT-2 sizes, as in memit's and AlphaEdit's
+ * GPT-2-XL configs. Those authors do not scale λ with width (GPT-J 6B and
+ * Llama3-8B, with 2.5× XL's keys, use 15000), so neither does the lab for
+ * GPT-2's sizes. Other depths (small demo models) get 20000·layers/48. One key
+ * moves the fraction a/(λ + a) of its residual, a = kᵀC⁻¹k, whose mean over
+ * the statistics is f. With f in the hundreds, 20000 would move about 1 % (0.02
+ * nats on the 4-layer fixture, METHODS.md), which is no edit at all.
+ */
+export function defaultMemitLambda(nLayer: number): number {
+  return GPT2_SIZES.some((s) => s.nLayer === nLayer) ? 20_000 : Math.round((20_000 * nLayer) / 48);
+}
+
 /** FT-L∞'s ε: XL 5e-4, large 1e-3, medium 2e-3 (methods.md), i.e. doubling every 12 layers less; small 4e-3. */
 export function defaultFtNorm(nLayer: number): number {
   return Number((5e-4 * 2 ** ((48 - nLayer) / 12)).toPrecision(3));
@@ -164,10 +177,10 @@ export const SETTINGS: readonly SettingRow[] = [
   { key: 'method.kl_factor', type: 'float', label: 'KL factor', help: 'weight of the essence (KL) term in the v* loss', flag: 'kl-factor', methods: V_STAR, min: 0, max: 1e6, default: () => 0.0625 },
   { key: 'method.mom2_adjustment', type: 'bool', label: 'mom2 adjustment', help: 'use the key covariance C (u = C⁻¹k*); off: u = k*', flag: 'mom2-adjustment', methods: ROME_LIKE, default: () => true },
   { key: 'method.template_seed', type: 'int', label: 'Template seed', help: 'seed of the generated context templates (unused when the experiment lists its templates)', flag: 'template-seed', methods: V_STAR, min: 0, max: UINT32_MAX, default: () => 0 },
-  { key: 'method.mom2_update_weight', type: 'float', label: 'mom2 update weight λ', help: "MEMIT's λ in (λC + KKᵀ)⁻¹: how strongly preserved keys resist the update", flag: 'mom2-update-weight', methods: ['memit'], min: 0, max: 1e9, default: () => 20_000, defaultNote: 'XL 20000; the same for other sizes' },
-  { key: 'method.nullspace_threshold', type: 'float', label: 'Null-space threshold', help: "AlphaEdit: eigenvectors of C with eigenvalue below this span the projector's null space", flag: 'nullspace-threshold', methods: ['alphaedit'], min: 0, max: 1e6, default: () => 2e-2, defaultNote: 'XL 2e-2; the same for other sizes' },
-  { key: 'method.L2', type: 'float', label: 'L2 (α)', help: "AlphaEdit's ridge term αI in the update's solve", flag: 'l2', methods: ['alphaedit'], min: 0, max: 1e9, default: () => 10 },
-  { key: 'method.batch_size', type: 'int', label: 'Batch size', help: 'requests per update call; sequential batches accumulate', unit: 'requests', flag: 'batch-size', methods: MEMIT_LIKE, min: 1, max: 1000, default: () => 1 },
+  { key: 'method.mom2_update_weight', type: 'float', label: 'mom2 update weight λ', help: "MEMIT's λ in (λC + KKᵀ)⁻¹: how strongly preserved keys resist the update", flag: 'mom2-update-weight', methods: ['memit'], min: 0, max: 1e9, default: ({ nLayer }) => defaultMemitLambda(nLayer), defaultNote: "every GPT-2 size 20000, from memit's XL config; the official configs keep λ at 15000–20000 whatever the width (GPT-J, Llama3-8B 15000). Other depths: 20000·layers/48. A key moves a/(λ + a) of its residual, where a = kᵀC⁻¹k averages f. At f in the hundreds, 20000 moves about 1 %" },
+  { key: 'method.nullspace_threshold', type: 'float', label: 'Null-space threshold', help: "AlphaEdit: eigenvectors of C with eigenvalue below this span the projector's null space", flag: 'nullspace-threshold', methods: ['alphaedit'], min: 0, max: 1e6, default: () => 2e-2, defaultNote: "2e-2 in every official AlphaEdit config (GPT-2 XL, GPT-J 6B, Llama3-8B), so the same for every size. It cuts C's spectrum, whose scale is that of the keys and not of the depth. Check P's rank in the edit details; the tiny fixture needs 0.0992. Cost of P at GPT-2 XL: see below the table" },
+  { key: 'method.L2', type: 'float', label: 'L2 (α)', help: "AlphaEdit's ridge term αI in the update's solve", flag: 'l2', methods: ['alphaedit'], min: 0, max: 1e9, default: () => 10, defaultNote: '10 in every official AlphaEdit config (GPT-2 XL, GPT-J 6B, Llama3-8B)' },
+  { key: 'method.batch_size', type: 'int', label: 'Batch size', help: 'requests per update call; sequential batches accumulate', unit: 'requests', flag: 'batch-size', methods: MEMIT_LIKE, min: 1, max: 1000, default: () => 1, defaultNote: '1: one fact per update, the sequential editing the collapse papers study' },
   { key: 'method.lr', type: 'float', label: 'Learning rate', help: "FT-L's Adam learning rate", flag: 'lr', methods: ['ft-l'], min: 1e-9, max: 1, default: () => 5e-4 },
   { key: 'method.num_steps', type: 'int', label: 'Steps', help: "FT-L's optimisation steps (stops early below loss 1e-2)", unit: 'steps', flag: 'num-steps', methods: ['ft-l'], min: 1, max: 1000, default: () => 25 },
   {

@@ -38,17 +38,28 @@ export function EditDetails() {
           <div className="fact">
             <dt>Method</dt>
             <dd>
-              {step.method.name.toUpperCase()} at layer {step.method.layer ?? defaultLayer}
+              {step.method.name.toUpperCase()}{' '}
+              {step.method.layers
+                ? `at layers ${step.method.layers.join(', ')}`
+                : d.per_layer
+                  ? `on ${d.per_layer.map((p) => p.param).join(', ')}`
+                  : `at layer ${step.method.layer ?? defaultLayer}`}
+              {step.requests && step.requests.length > 1 ? ` (a batch of ${step.requests.length})` : ''}
             </dd>
           </div>
-          <div className="fact">
-            <dt>Denominator</dt>
-            <dd>{formatNumber(d.denominator)}</dd>
-          </div>
-          <div className="fact">
-            <dt>‖δ‖</dt>
-            <dd>{formatNumber(d.delta_norm)}</dd>
-          </div>
+          {/* Methods without a denominator or a δ (MEMIT, AlphaEdit: no denominator; FT-L: neither) report NaN: not shown. */}
+          {!Number.isNaN(d.denominator) && (
+            <div className="fact">
+              <dt>Denominator</dt>
+              <dd>{formatNumber(d.denominator)}</dd>
+            </div>
+          )}
+          {!Number.isNaN(d.delta_norm) && (
+            <div className="fact">
+              <dt>‖δ‖</dt>
+              <dd>{formatNumber(d.delta_norm)}</dd>
+            </div>
+          )}
           <div className="fact">
             <dt>‖ΔW‖</dt>
             <dd>{formatNumber(d.update_norm)}</dd>
@@ -82,8 +93,34 @@ export function EditDetails() {
           </div>
         </dl>
         <div>
-          <h4>v* loss per step</h4>
+          <h4>{d.loss_name ?? 'v* loss'} per step</h4>
           <LossSparkline losses={d.v_loss} />
+          {d.per_layer && d.per_layer.length > 0 && (
+            <table className="per-layer" data-testid="per-layer">
+              <thead>
+                <tr>
+                  <th>Tensor</th>
+                  <th>‖Δ‖</th>
+                  {d.per_layer.some((p) => p.P_rank !== undefined) && <th>rank P</th>}
+                  {d.per_layer.some((p) => p.at_bound !== undefined) && <th>on the clamp</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {d.per_layer.map((p) => (
+                  <tr key={p.param}>
+                    <td>{p.param}</td>
+                    <td>{formatNumber(p.update_norm)}</td>
+                    {p.P_rank !== undefined && <td>{p.P_rank}</td>}
+                    {p.at_bound !== undefined && (
+                      <td>
+                        {p.at_bound} of {p.elements}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </div>
       </div>
     </section>

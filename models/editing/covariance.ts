@@ -7,6 +7,7 @@ import { add } from '../kernels/add.ts';
 import { gatherRows } from '../kernels/embedding.ts';
 import { matmul } from '../kernels/matmul.ts';
 import type { Gpt2Model } from '../gpt2/model.ts';
+import type { StatsKey } from './stats-cache.ts';
 
 export interface KeyStats {
   /** C, row-major f×f, already divided by count. */
@@ -14,6 +15,8 @@ export interface KeyStats {
   dim: number;
   /** N: positions summed. */
   count: number;
+  /** Where the statistics store keeps them (absent: not stored); what is derived from C (AlphaEdit's eigendecomposition) is stored beside it. */
+  cacheKey?: StatsKey;
 }
 
 export interface CovarianceOptions {

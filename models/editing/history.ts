@@ -73,6 +73,22 @@ export class WeightHistory {
     }
   }
 
+  /**
+   * One edit outside the Lab (tests, benchmarks): open it, let `fn` add its
+   * deltas as it goes (MEMIT: layer by layer), and on a failure or a cancel
+   * take the whole edit off again, bit-exactly.
+   */
+  async record<T>(fn: (apply: (deltas: EditDeltas) => Promise<void>) => Promise<T>): Promise<T> {
+    const start = this.applied.length;
+    await this.apply([]);
+    try {
+      return await fn((d) => this.extend(d));
+    } catch (e) {
+      this.truncate(start);
+      throw e;
+    }
+  }
+
   /** Return to the original weights, then re-add the first `keep` edits. Returns the ones dropped. */
   truncate(keep: number): EditDeltas[] {
     if (keep < 0 || keep > this.applied.length) throw new Error(`cannot keep ${keep} of ${this.applied.length} edits`);

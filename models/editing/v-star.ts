@@ -1,6 +1,9 @@
 // v* by optimisation (rome.md step 5, ROME's compute_v): find δ added to the
 // MLP output of layer l at the subject's last token so that the model says
 // the new target, with a KL anchor and a weight decay; v* = target_init + δ.
+// MEMIT's z (memit compute_z) is the same loop with δ read as an addition to
+// the block output of layer L (the same residual-stream addition) and
+// target_init the block output there, not the MLP output: `at: 'block-out'`.
 // Forward and backward run on the GPU; Adam runs on the CPU in float64 over
 // the d numbers of δ. Per step: blocks l+1.. forward (blocks ..l ran once per
 // edit), one pass over the vocabulary for the loss and its gradient, the
@@ -37,12 +40,15 @@ export interface VStarResult {
   earlyStopped: boolean;
 }
 
+/** Where δ's anchor target_init is read: ROME's MLP output, or MEMIT's block output (residual stream). */
+export type VTarget = 'mlp-out' | 'block-out';
+
 export async function computeVStar(
   model: Gpt2Model,
   req: PreparedRequest,
   contextTemplates: readonly string[],
   hp: RomeHparams,
-  opts: { signal?: AbortSignal; onStep?: (it: number, loss: number) => void } = {},
+  opts: { signal?: AbortSignal; onStep?: (it: number, loss: number) => void; at?: VTarget } = {},
 ): Promise<VStarResult> {
   const { ctx, config } = model;
   const d = config.nEmbd;
@@ -63,10 +69,12 @@ export async function computeVStar(
 
   // Layers 0..l do not see δ: run them once. δ then enters the residual after block l.
   const h0 = model.embed(batch);
-  const first = model.blocks(h0, batch, 0, l + 1, { layer: l, captureMlpOut: true });
+  const atBlock = opts.at === 'block-out';
+  const first = model.blocks(h0, batch, 0, l + 1, { layer: l, captureMlpOut: !atBlock });
   const initRow = ctx.upload(new Uint32Array([rowOf(0, prompts[0]!.lookup)]), [1], 'u32', 'v.initRow');
-  const targetInit = Float64Array.from(await ctx.downloadF32(gatherRows(ctx, first.mlpOut!, initRow)));
-  ctx.release(first.mlpOut, initRow);
+  const initRows = gatherRows(ctx, atBlock ? h0 : first.mlpOut!, initRow);
+  const targetInit = Float64Array.from(await ctx.downloadF32(initRows));
+  ctx.release(first.mlpOut, initRow, initRows);
   const tiNorm2 = dot(targetInit, targetInit);
   const maxNorm = hp.clamp_norm_factor * Math.sqrt(tiNorm2);
 

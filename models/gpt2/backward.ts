@@ -1,6 +1,7 @@
-// Backward pass to activations (no weight gradients: ROME only needs ∂loss/∂δ,
-// where δ enters the residual stream after block l). Mirrors model.ts in
-// reverse, one block at a time, reading what the forward tape kept.
+// Backward pass to activations (ROME only needs ∂loss/∂δ, where δ enters the
+// residual stream after block l), and the weight gradients of the MLP output
+// projections c_proj (FT-L∞ fine-tunes them). Mirrors model.ts in reverse, one
+// block at a time, reading what the forward tape kept.
 // MEND needs the MLP weights' gradients only as their per-token rank-one
 // factors (for y = x·W the gradient is Σ_t x_tᵀ δ_t): the block hands out
 // each MLP linear layer's input x_t and output gradient δ_t when asked.
@@ -9,7 +10,7 @@ import { addInto } from '../kernels/add.ts';
 import { attentionBackward } from '../kernels/attention.ts';
 import { gelu, geluBackward } from '../kernels/gelu.ts';
 import { layerNorm, layerNormBackward } from '../kernels/layernorm.ts';
-import { matmul } from '../kernels/matmul.ts';
+import { linearWeightGrads, matmul } from '../kernels/matmul.ts';
 import { copyOf, type ForwardBatch, type Gpt2Model, type Tape } from './model.ts';
 
 /** The rank-one factors of block i's MLP weight gradients, one row per token ([B·T, ·]); the receiver owns and releases them. */
@@ -73,4 +74,33 @@ export function backwardTo(model: Gpt2Model, from: number, dHidden: GpuTensor, b
     d = next;
   }
   return d;
+}
+
+/**
+ * ∂loss/∂W and ∂loss/∂b of h.{l}.mlp.c_proj for each listed layer: the block
+ * output gradient dOut equals the gradient at c_proj's output (h_out = h_mid +
+ * c_proj(keys)), so dW = keysᵀ·dOut and db = Σ_rows dOut, keys = gelu(pre)
+ * from the tape. The tape must cover blocks min(layers)..nLayer-1.
+ */
+export function mlpProjGrads(model: Gpt2Model, layers: readonly number[], dHidden: GpuTensor, batch: ForwardBatch, tape: Tape): Map<number, { dW: GpuTensor; db: GpuTensor }> {
+  const { ctx } = model;
+  const lowest = Math.min(...layers);
+  const out = new Map<number, { dW: GpuTensor; db: GpuTensor }>();
+  let d = finalNormBackward(model, dHidden, tape);
+  for (let i = model.config.nLayer - 1; i >= lowest; i--) {
+    if (layers.includes(i)) {
+      const t = tape.blocks.get(i);
+      if (!t) throw new Error(`mlpProjGrads: no tape for block ${i}`);
+      const keys = gelu(ctx, t.pre);
+      out.set(i, linearWeightGrads(ctx, keys, d));
+      ctx.release(keys);
+    }
+    if (i > lowest) {
+      const next = blockBackward(model, i, d, batch, tape);
+      ctx.release(d);
+      d = next;
+    }
+  }
+  ctx.release(d);
+  return out;
 }

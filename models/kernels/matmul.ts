@@ -249,3 +249,44 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   ctx.dispatch(pipeline, bindings, [x, y]);
   return out;
 }
+
+// --- Backward of a linear layer y = x·W + b (Conv1D [in, out]) ---
+// ∂L/∂x = dy·Wᵀ is matmul(dy, W, { transB }) (backward.ts). The weight
+// gradients (FT-L∞ fine-tunes c_proj): ∂L/∂W = xᵀ·dy, a transA matmul, and
+// ∂L/∂b = Σ_rows dy, a column sum (one invocation per column, rows in order,
+// so the result does not depend on the device's scheduling).
+
+const COLUMN_SUM_WGSL = /* wgsl */ `
+struct Params { rows: u32, cols: u32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.cols) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < p.rows; r++) { s = s + x[r * p.cols + c]; }
+  out[c] = s;
+}`;
+
+/** out[c] = Σ_r x[r, c] for f32 x [rows, cols]. */
+export function columnSum(ctx: GpuContext, x: GpuTensor): GpuTensor {
+  expectDType('columnSum: x', x.dtype, ['f32']);
+  const cols = x.shape[x.shape.length - 1]!;
+  const rows = x.size / cols;
+  const out = ctx.empty([cols], 'f32', 'columnSum.out');
+  const params = ctx.uniform([rows, cols], ['u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(COLUMN_SUM_WGSL, 'columnSum'), [x, out, params], [Math.ceil(cols / 64)]);
+  return out;
+}
+
+/** Weight gradients of y = x·W + b: dW = xᵀ·dy [in, out], db = Σ_rows dy [out]. x [R, in], dy [R, out], f32. */
+export function linearWeightGrads(ctx: GpuContext, x: GpuTensor, dy: GpuTensor): { dW: GpuTensor; db: GpuTensor } {
+  const rows = x.shape[0]!;
+  if (x.shape.length !== 2 || dy.shape.length !== 2 || dy.shape[0] !== rows) {
+    throw new Error(`linearWeightGrads: x ${shapeText(x.shape)} and dy ${shapeText(dy.shape)} must be [rows, in] and [rows, out]`);
+  }
+  return { dW: matmul(ctx, x, dy, { transA: true }), db: columnSum(ctx, dy) };
+}

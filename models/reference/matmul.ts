@@ -36,3 +36,17 @@ export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, args: Matm
   }
   return out;
 }
+
+/** float64 twin of linearWeightGrads: dW = xᵀ·dy [K, N], db = Σ_rows dy [N]; x [M, K], dy [M, N]. */
+export function linearWeightGradsRef(x: ArrayLike<number>, dy: ArrayLike<number>, M: number, K: number, N: number): { dW: Float64Array; db: Float64Array } {
+  const dW = new Float64Array(K * N);
+  const db = new Float64Array(N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) db[n]! += dy[m * N + n]!;
+    for (let k = 0; k < K; k++) {
+      const xv = x[m * K + k]!;
+      for (let n = 0; n < N; n++) dW[k * N + n]! += xv * dy[m * N + n]!;
+    }
+  }
+  return { dW, db };
+}

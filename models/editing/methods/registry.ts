@@ -2,7 +2,10 @@
 // module here (implementing EditMethod) plus its rows in the settings table;
 // nothing else names methods.
 import { METHOD_LABELS, METHOD_NAMES, type MethodName } from '../../method-names.ts';
+import { alphaEdit } from './alphaedit.ts';
 import { cRome } from './c-rome.ts';
+import { ftL } from './ft-l.ts';
+import { memit } from './memit.ts';
 import { mend } from './mend.ts';
 import { rome } from './rome.ts';
 import type { EditMethod } from './types.ts';
@@ -10,6 +13,9 @@ import type { EditMethod } from './types.ts';
 const METHODS: Partial<Record<MethodName, EditMethod>> = {
   rome,
   'c-rome': cRome,
+  memit,
+  'ft-l': ftL,
+  alphaedit: alphaEdit,
   mend,
 };
 

@@ -7,6 +7,7 @@
 // keeps every edit exactly undoable.
 import type { CholeskyFactor } from '../cholesky.ts';
 import type { KeyStats } from '../covariance.ts';
+import type { StatsStore } from '../stats-cache.ts';
 import type { EditDeltas } from '../history.ts';
 import type { Gpt2Model } from '../../gpt2/model.ts';
 import type { MethodName, MethodSpec } from '../../experiment.ts';
@@ -33,6 +34,8 @@ export interface MethodResources {
   keyFactorIfReady(layer: number): Promise<CholeskyFactor | null>;
   /** A per-layer object derived from the statistics (e.g. AlphaEdit's null-space projector), built once per source. */
   derived<T>(name: string, layer: number, build: (stats: KeyStats) => Promise<T>): Promise<T>;
+  /** The statistics store (IndexedDB, a folder), where what is derived from C may be kept beside it (KeyStats.cacheKey); null: none. */
+  store: StatsStore | null;
   /** The context templates ("{}" first). */
   templates(): Promise<string[]>;
   /** The templates if already generated, else null. */
@@ -57,6 +60,12 @@ export interface MethodContext {
    * failure or a cancel the Lab takes the whole edit off again, bit-exactly.
    */
   apply(deltas: EditDeltas): Promise<void>;
+  /**
+   * What the latest applied edit of this method in this run handed on
+   * (MethodResult.carry; AlphaEdit's Kp), or null: at the start, in single
+   * mode (every edit starts from the original model), or after an undo past it.
+   */
+  carry: unknown;
   signal?: AbortSignal;
   /** Progress in [0, 1] (null: unknown) with a short detail, e.g. "v* step 3". */
   onProgress(fraction: number | null, detail?: string): void;
@@ -69,6 +78,8 @@ export interface MethodResult {
   /** Deltas not yet given to ctx.apply; the Lab applies them (after any applied during compute). */
   deltas: EditDeltas;
   diagnostics: MethodDiagnostics;
+  /** State the next edit of this method needs (AlphaEdit's Kp); kept with this edit, dropped when it is undone. */
+  carry?: unknown;
   /** The update's vectors for `lab run --dump` (ROME's k*, u, v*, right). */
   dump?: { k_star: number[]; u: number[]; v_star: number[]; right: number[] };
 }
