@@ -31,7 +31,7 @@ for s in $steps; do
       node -e "const f = '$M/config.json', fs = require('fs'); const c = JSON.parse(fs.readFileSync(f, 'utf8')); c.butterfly_lab = { edit_layer: $(layer) }; fs.writeFileSync(f, JSON.stringify(c, null, 2) + '\n')" ;;
     eval) npx tsx training/evaluate-demo.ts "$M" training/work/facts.json "$R/eval.json" 5 ;;
     mine) $LAB mine --model "$M" --layer "$(layer)" --cases 20 --candidates 500 --out "$M" --json > "$R/mine.json" ;;
-    sweep) experiment rome single > "$R/rome-single.json" && $LAB sweep "$R/rome-single.json" --cases 50 --out "$R/single-50" ;;
+    sweep) experiment rome single > "$R/rome-single.json" && $LAB sweep "$R/rome-single.json" --cases 50 --out "$R/single" ;;
     seq) # sequential edits until collapse: the first CounterFact requests vs the mined hard cases
       for method in ${SEQ_METHODS:-rome c-rome memit ft-l alphaedit mend}; do
         experiment "$method" sequential > "$R/seq-$method.json"

@@ -108,18 +108,20 @@ function sweep(dir: string): { base: number | null; steps: StepLine[]; failed: n
   return { base: base ? base.metrics.me_ppl : null, steps: lines.filter((l) => l.type === 'step'), failed: lines.filter((l) => l.type === 'failed').length };
 }
 p('## Editing works: single ROME edits', '');
-const s50 = sweep(join(R, 'single-50'));
+const s50 = sweep(join(R, 'single'));
+const s50exp = read<{ eval: { texts: string | string[] } }>(join(R, 'rome-single.json'));
+const evalTexts = Array.isArray(s50exp?.eval.texts) ? `the first ${s50exp.eval.texts.length} texts of ME-PPL_50` : String(s50exp?.eval.texts ?? 'me-ppl-50');
 if (s50.steps.length) {
   const m = (k: string) => mean(s50.steps.map((s) => s.metrics.edit?.[k]).filter((v): v is number => typeof v === 'number'));
   p(
-    `\`lab sweep\` of the first ${s50.steps.length} CounterFact requests, each a single ROME edit at layer ${tr?.bestLayer ?? '?'} on the unedited model (\`training/results/rome-single.json\`)${s50.failed ? `; ${s50.failed} failed` : ''}:`,
+    `\`lab sweep\` of the first ${s50.steps.length} CounterFact request${s50.steps.length === 1 ? '' : 's'}${s50.steps.length < 50 ? ' (the 50 planned were stopped for time: an edit took minutes on the loaded CPU)' : ''}, each a single ROME edit at layer ${tr?.bestLayer ?? '?'} on the unedited model (\`training/results/rome-single.json\`)${s50.failed ? `; ${s50.failed} failed` : ''}:`,
     '',
     '| form | efficacy | paraphrase | neighbourhood |',
     '|---|---:|---:|---:|',
     `| EasyEdit (token accuracy) | ${pct(m('rewrite_acc'))} | ${pct(m('rephrase_acc'))} | ${pct(m('locality'))} |`,
     `| ROME (probability comparison) | ${pct(m('efficacy'))} | ${pct(m('generalization'))} | ${pct(m('specificity'))} |`,
     '',
-    `ME-PPL after the edit: median ${num(median(s50.steps.map((s) => s.metrics.me_ppl)))} against ${num(s50.base ?? NaN)} before; ${s50.steps.filter((s) => s.metrics.collapsed).length} of ${s50.steps.length} edits collapse it (≥ 10×).`,
+    `ME-PPL (${evalTexts}) after the edit: median ${num(median(s50.steps.map((s) => s.metrics.me_ppl)))} against ${num(s50.base ?? NaN)} before; ${s50.steps.filter((s) => s.metrics.collapsed).length} of ${s50.steps.length} edits collapse it (≥ 10×).`,
     '',
   );
 } else p('Not measured yet.', '');
