@@ -23,6 +23,8 @@ import { loadRomeCovariance } from './editing/npz.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
+import { romeHparams } from './editing/rome-hparams.ts';
+import { vPrompts } from './editing/v-star.ts';
 import type { GpuContext } from './gpu/context.ts';
 import { generate } from './gpt2/generate.ts';
 import { gpt2ParameterCount } from './gpt2/presets.ts';
@@ -68,6 +70,12 @@ export class LabError extends Error {
 /** The statistics default: WikiText-2, a bounded number of tokens (ROME uses 100k Wikipedia samples; a browser cannot). */
 export const DEFAULT_STATS: StatsSpec = { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS };
 const PREVIEW_TOKENS = 8;
+/**
+ * Before ROME's context templates are generated (at the first edit), the fact
+ * check assumes the longest: 9 sampled tokens and ". " (templates.ts), with a
+ * little room because decoded text can re-encode into more tokens.
+ */
+const GENERATED_TEMPLATE_TOKENS = 12;
 
 /** The Lab's settings: an Experiment's, with the statistics and evaluation defaults filled in. */
 interface Settings {
@@ -296,10 +304,47 @@ export class Lab {
 
   // ---- Before an edit ----
 
+  /**
+   * Token positions an edit of this fact needs: the longest of ROME's
+   * rewriting prompts (context template + prompt + target), its KL prompts,
+   * and the prompt followed by the scored target or the generated tokens.
+   * Templates not generated yet count as the longest they can be.
+   */
+  factPositions(request: EditRequest, methodSpec: MethodSpec = this.settings.method): { needed: number; available: number; templatesKnown: boolean } {
+    const model = this.requireModel();
+    const tok = this.requireTok();
+    const method = this.methodOf(methodSpec);
+    const spec = this.resolved(method, methodSpec, model.config.nLayer);
+    const hp = romeHparams(model.config.nLayer, spec);
+    const known = this.templatesFor(method, spec);
+    const templates = known ?? ['{}', `${'x '.repeat(GENERATED_TEMPLATE_TOKENS).trim()}. {}`];
+    const p = this.prepare(request);
+    const prompts = vPrompts(tok, request, templates, p.targetNewIds, hp.kl_prompts);
+    const needed = Math.max(p.prompt.ids.length + Math.max(PREVIEW_TOKENS, p.targetNewIds.length, p.targetTrueIds?.length ?? 0), ...prompts.map((v) => v.ids.length));
+    return { needed, available: model.config.nPositions, templatesKnown: known !== null };
+  }
+
+  /** The context templates an edit with this resolved spec uses, or null while they are still to be generated. */
+  private templatesFor(method: EditMethod, spec: MethodSpec): readonly string[] | null {
+    if (spec.context_templates) return spec.context_templates;
+    if (!method.needs(spec).templates) return ['{}'];
+    return this.templates.get(spec.template_seed ?? 0) ?? null;
+  }
+
+  /** Refuse a fact the model has too few positions for, in words a person can act on. */
+  private checkFactFits(request: EditRequest, method: MethodSpec = this.settings.method): void {
+    const { needed, available, templatesKnown } = this.factPositions(request, method);
+    if (needed <= available) return;
+    throw new LabError(
+      `this fact needs ${needed} token positions (the longest context template${templatesKnown ? '' : ', as generated at the first edit,'} + prompt + target) but the model has ${available}: shorten the prompt, the subject or the target`,
+    );
+  }
+
   async previewFact(request: EditRequest, opts: OpOptions = {}): Promise<FactPreview> {
     const model = this.requireModel();
     const tok = this.requireTok();
     const p = this.prepare(request);
+    this.checkFactFits(request);
     const probs = await this.targetProbs(p);
     const next = await generate(model, [p.prompt.ids], { maxNewTokens: 1, signal: opts.signal });
     const top = next[0]![0]!;
@@ -357,7 +402,12 @@ export class Lab {
     const history = this.requireHistory();
     const method = this.methodOf(methodSpec);
     const prepared = this.prepare(request);
+    const spec = this.resolved(method, methodSpec, this.requireModel().config.nLayer);
+    // Before anything costly runs when the templates are known, else right after they are generated.
+    if (this.templatesFor(method, spec)) this.checkFactFits(request, methodSpec);
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
+    if (method.needs(spec).templates) await this.contextTemplates(spec.template_seed ?? 0, opts);
+    this.checkFactFits(request, methodSpec);
     const before = await this.outcome(prepared, opts.signal);
 
     const edits = history.edits.length;
