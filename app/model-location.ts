@@ -5,9 +5,20 @@
 import { GPT2_PRESETS, type Gpt2Preset } from '../models/gpt2/presets.ts';
 import type { ModelLocation } from '../models/lab-types.ts';
 
-export const DEMO_MODEL_URL = 'models/tiny-gpt2/';
-/** The demo's name in experiments: its path in the repository, which the CLI opens as a folder. */
-export const DEMO_MODEL_ID = 'public/models/tiny-gpt2';
+/**
+ * The bundled model the lab loads by default, in one place. Its name in
+ * experiments is its path in the repository (the CLI opens it as a folder);
+ * the page fetches it from the same path under public/. The parameter count
+ * serves time estimates before it loads.
+ */
+export const DEMO_MODEL = {
+  id: 'public/models/tiny-gpt2',
+  label: 'Demo model (tiny GPT-2, random weights)',
+  description: 'tiny GPT-2, random weights, 4 layers, 13 MiB: for trying the lab; its perplexity is huge by design',
+  parameterCount: 3_420_000,
+} as const;
+export const DEMO_MODEL_ID: string = DEMO_MODEL.id;
+export const DEMO_MODEL_URL = `${DEMO_MODEL_ID.slice('public/'.length)}/`;
 export const DEMO_LOCATION: ModelLocation = { kind: 'url', url: DEMO_MODEL_URL };
 
 export type ModelResolution =
@@ -39,7 +50,7 @@ export function locationLabel(location: ModelLocation): string {
     case 'hub':
       return GPT2_PRESETS.find((p) => p.hfRepo === location.id)?.label ?? location.id;
     case 'url':
-      return location.url === DEMO_MODEL_URL ? 'Demo model (tiny GPT-2, random weights)' : location.url;
+      return location.url === DEMO_MODEL_URL ? DEMO_MODEL.label : location.url;
     case 'files':
       return location.files[0]?.webkitRelativePath.split('/')[0] || location.files.map((f) => f.name).join(', ');
   }

@@ -1,12 +1,18 @@
-// The Experiment in the URL hash: "#exp=" + base64url(deflate-raw(JSON)).
+// The Experiment in the URL hash: "#exp=" + base64url(deflate-raw(JSON)),
+// optionally followed by "&cmp=" and the frozen comparison curves packed the
+// same way (plain numbers: they are what the user saw, not a contract).
 // The hash is anyone's text, so decoding bounds every size before doing any
 // work (hash length, then decompressed bytes, counted while inflating so a
 // deflate bomb stops at the limit), then parses with parseExperiment, which
 // checks every field. Any failure is a ShareUrlError with a message for people.
 import { deflateSync, Inflate, strToU8 } from 'fflate';
-import { ExperimentError, parseExperiment, type Experiment } from '../models/experiment.ts';
+import { EXPERIMENT_LIMITS, ExperimentError, METHOD_NAMES, parseExperiment, type Experiment, type MethodName } from '../models/experiment.ts';
+import type { CurvePoint, CurveSeries } from './curve.ts';
 
 export const HASH_KEY = 'exp';
+export const COMPARISONS_KEY = 'cmp';
+/** Frozen comparison curves a link may carry (the lab keeps at most four). */
+export const MAX_SHARED_COMPARISONS = 4;
 /** Longest hash accepted (characters after '#'). */
 export const MAX_HASH_LENGTH = 64 * 1024;
 /** Largest decompressed experiment (bytes of JSON). */
@@ -19,8 +25,75 @@ export class ShareUrlError extends Error {
   }
 }
 
-export function encodeExperiment(exp: Experiment): string {
-  return `${HASH_KEY}=${toBase64Url(deflateSync(strToU8(JSON.stringify(exp)), { level: 9 }))}`;
+export function encodeExperiment(exp: Experiment, comparisons: readonly CurveSeries[] = []): string {
+  const main = `${HASH_KEY}=${pack(exp)}`;
+  if (!comparisons.length) return main;
+  return `${main}&${COMPARISONS_KEY}=${pack(comparisons.map(sharedCurve))}`;
+}
+
+function pack(value: unknown): string {
+  return toBase64Url(deflateSync(strToU8(JSON.stringify(value)), { level: 9 }));
+}
+
+/** A frozen curve as the link carries it: numbers only (labels come from the experiment's edits); ∞ and NaN as strings. */
+function sharedCurve(c: CurveSeries): unknown {
+  const n = (v: number) => (Number.isFinite(v) ? v : String(v));
+  return {
+    label: c.label,
+    method: c.method,
+    collapseFactor: c.collapseFactor,
+    points: c.points.map((p) => ({ me_ppl: n(p.me_ppl), ppl_corpus: n(p.ppl_corpus), collapsed: p.collapsed, tasks: Object.fromEntries(Object.entries(p.tasks).map(([k, v]) => [k, n(v)])) })),
+  };
+}
+
+/** The experiment and the comparison curves of a share hash. */
+export function decodeShare(hash: string): { experiment: Experiment; comparisons: CurveSeries[] } {
+  const experiment = decodeExperiment(hash);
+  const h = hash.replace(/^#/, '');
+  const amp = h.indexOf('&');
+  if (amp < 0) return { experiment, comparisons: [] };
+  const rest = h.slice(amp + 1);
+  if (!rest.startsWith(`${COMPARISONS_KEY}=`)) throw new ShareUrlError('The shared link is corrupt: it holds something after the experiment that the lab does not know.');
+  const value = unpackJson(rest.slice(COMPARISONS_KEY.length + 1));
+  return { experiment, comparisons: parseComparisons(value, experiment) };
+}
+
+function parseComparisons(value: unknown, exp: Experiment): CurveSeries[] {
+  const bad = (why: string): never => {
+    throw new ShareUrlError(`The shared comparison curves are invalid: ${why}.`);
+  };
+  if (!Array.isArray(value)) return bad('not a list');
+  if (value.length > MAX_SHARED_COMPARISONS) bad(`more than ${MAX_SHARED_COMPARISONS} curves`);
+  const num = (v: unknown, where: string): number => {
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (v === 'Infinity' || v === '-Infinity' || v === 'NaN') return Number(v);
+    return bad(`${where} is not a number`);
+  };
+  const labels = ['unedited', ...exp.edits.map((e) => `${e.subject} → ${e.target_new}`)];
+  return value.map((c: unknown, i): CurveSeries => {
+    if (!c || typeof c !== 'object') return bad(`curve ${i + 1} is not an object`);
+    const o = c as Record<string, unknown>;
+    if (typeof o.label !== 'string' || o.label.length > 100) bad(`curve ${i + 1} has no short label`);
+    if (!METHOD_NAMES.includes(o.method as MethodName)) bad(`curve ${i + 1} names an unknown method`);
+    const collapseFactor = num(o.collapseFactor, `curve ${i + 1}'s collapse factor`);
+    if (!Array.isArray(o.points) || o.points.length > EXPERIMENT_LIMITS.edits + 1) return bad(`curve ${i + 1} has no list of at most ${EXPERIMENT_LIMITS.edits + 1} points`);
+    const points = o.points.map((p: unknown, k): CurvePoint => {
+      if (!p || typeof p !== 'object') return bad(`point ${k} of curve ${i + 1} is not an object`);
+      const q = p as Record<string, unknown>;
+      if (!q.tasks || typeof q.tasks !== 'object' || Array.isArray(q.tasks)) return bad(`point ${k} of curve ${i + 1} has no tasks`);
+      const entries = Object.entries(q.tasks as Record<string, unknown>);
+      if (entries.length > 16 || entries.some(([t]) => !/^[a-z0-9_-]{1,32}$/.test(t))) bad(`point ${k} of curve ${i + 1} has unknown tasks`);
+      return {
+        edit: k,
+        me_ppl: num(q.me_ppl, `point ${k}'s ME-PPL`),
+        ppl_corpus: num(q.ppl_corpus, `point ${k}'s corpus perplexity`),
+        collapsed: q.collapsed === true,
+        tasks: Object.fromEntries(entries.map(([t, v]) => [t, num(v, `point ${k}'s ${t}`)])),
+        label: labels[k] ?? `edit ${k}`,
+      };
+    });
+    return { id: `cmp-link-${i}`, label: o.label as string, method: o.method as MethodName, frozen: true, collapseFactor, points };
+  });
 }
 
 /** The hash (with or without '#') holds an experiment at all? Other hashes are left alone. */
@@ -32,8 +105,20 @@ export function decodeExperiment(hash: string): Experiment {
   const h = hash.replace(/^#/, '');
   if (h.length > MAX_HASH_LENGTH) throw new ShareUrlError(`The shared link is too long (${h.length.toLocaleString('en-US')} characters; at most ${MAX_HASH_LENGTH.toLocaleString('en-US')}).`);
   if (!hashHasExperiment(h)) throw new ShareUrlError('The link does not hold an experiment.');
-  const payload = h.slice(HASH_KEY.length + 1);
+  const amp = h.indexOf('&');
+  const payload = h.slice(HASH_KEY.length + 1, amp < 0 ? undefined : amp);
   if (!payload) throw new ShareUrlError('The shared link is empty: it holds no experiment.');
+  const value = unpackJson(payload);
+  try {
+    return parseExperiment(value);
+  } catch (e) {
+    if (e instanceof ExperimentError) throw new ShareUrlError(`The shared experiment is invalid: ${e.message.replace(/^experiment: /, '')}.`);
+    throw e;
+  }
+}
+
+/** base64url → inflate (bounded) → UTF-8 → JSON, every failure a ShareUrlError. */
+function unpackJson(payload: string): unknown {
   const bytes = fromBase64Url(payload);
   const json = inflateBounded(bytes, MAX_JSON_BYTES);
   let text: string;
@@ -42,17 +127,10 @@ export function decodeExperiment(hash: string): Experiment {
   } catch {
     throw new ShareUrlError('The shared link is corrupt: its experiment is not valid text.');
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new ShareUrlError('The shared link is corrupt: its experiment is not valid JSON.');
-  }
-  try {
-    return parseExperiment(value);
-  } catch (e) {
-    if (e instanceof ExperimentError) throw new ShareUrlError(`The shared experiment is invalid: ${e.message.replace(/^experiment: /, '')}.`);
-    throw e;
   }
 }
 

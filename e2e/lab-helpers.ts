@@ -7,8 +7,9 @@
 import { expect, type Page } from '@playwright/test';
 import type { EditRequest, Experiment } from '../models/experiment.ts';
 import { encodeExperiment } from '../app/share-codec.ts';
+import { DEMO_MODEL_ID } from '../app/model-location.ts';
 
-export const DEMO_MODEL_ID = 'public/models/tiny-gpt2';
+export { DEMO_MODEL_ID };
 
 export function fastExperiment(edits: EditRequest[] = []): Experiment {
   return {

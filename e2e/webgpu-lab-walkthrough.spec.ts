@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { saveScreenshot, watchProblems } from './support.ts';
-import { chooseCounterFact, fastExperiment, labUrl, waitForPoints, waitIdle } from './lab-helpers.ts';
+import { chooseCounterFact, DEMO_MODEL_ID, fastExperiment, labUrl, shownMePpl, waitForPoints, waitIdle } from './lab-helpers.ts';
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(bytes: Buffer): { width: number; height: number } {
@@ -12,7 +12,7 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 }
 
 test('the PNG is the chart; Apply says why it is disabled and never applies a fact the user is not looking at', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const problems = watchProblems(page);
   await page.goto(labUrl(fastExperiment()));
   await waitForPoints(page, 1);
@@ -57,4 +57,118 @@ test('the PNG is the chart; Apply says why it is disabled and never applies a fa
 
   expect(problems.errors).toEqual([]);
   expect(problems.consoleErrors).toEqual([]);
+});
+
+test('a fresh start loads the demo model by default', async ({ page }) => {
+  test.setTimeout(300_000);
+  const problems = watchProblems(page);
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toHaveAttribute('data-name', DEMO_MODEL_ID, { timeout: 240_000 });
+  await expect(page.getByTestId('source-demo')).toBeChecked();
+  await expect(page.getByTestId('load-model')).toBeDisabled();
+  await expect(page.getByTestId('load-model')).toHaveText('Loaded');
+  expect(problems.errors).toEqual([]);
+  expect(problems.consoleErrors).toEqual([]);
+});
+
+test('a costly link asks first, with an estimate and its edits, and declining keeps it; a link outside the form’s limits runs nothing', async ({ page }) => {
+  const problems = watchProblems(page);
+  const edits = Array.from({ length: 1000 }, (_, i) => ({ prompt: 'The mother tongue of {} is', subject: `Person ${i}`, target_new: 'English' }));
+  const url = labUrl(fastExperiment(edits));
+  await page.goto(url);
+  const pending = page.getByTestId('pending-experiment');
+  await expect(pending).toHaveAttribute('data-costly', 'true');
+  await expect(page.getByTestId('pending-estimate')).toContainText(/Replaying takes about \d+ (minutes|hours|days)/);
+  await expect(page.getByTestId('pending-estimate')).toContainText('1,000 edits, 5,000 v* steps');
+  await expect(page.getByTestId('pending-edit')).toHaveCount(12);
+  await expect(page.getByTestId('pending-edit').first()).toContainText('The mother tongue of Person 0 is → English');
+  await expect(pending).toContainText('988 more');
+  await saveScreenshot(page, 'lab-costly-link-asks');
+  await page.getByTestId('dismiss-pending').click();
+  await expect(pending).toHaveCount(0);
+  // Nothing ran, and the link is still the one opened.
+  await expect(page.getByTestId('op-progress')).toHaveCount(0);
+  await expect(page.getByTestId('model-summary')).toHaveCount(0);
+  expect(new URL(page.url()).hash).toBe(url.slice(1));
+
+  await page.goto('/about:blank');
+  const wild = fastExperiment([edits[0]!]);
+  wild.method.v_num_grad_steps = 10_000;
+  await page.goto(labUrl(wild));
+  await expect(page.getByTestId('link-error')).toContainText('v* steps 10000: between 1 and 1000');
+  await expect(page.getByTestId('pending-experiment')).toHaveCount(0);
+  await expect(page.getByTestId('op-progress')).toHaveCount(0);
+  await expect(page.getByTestId('model-summary')).toHaveCount(0);
+  expect(problems.errors).toEqual([]);
+  expect(problems.consoleErrors).toEqual([]);
+});
+
+test('a cancelled replay keeps the link; a failed hub load keeps the demo selected; a reload shows the saved points and the comparison at once', async ({ page }) => {
+  test.setTimeout(900_000);
+  const problems = watchProblems(page);
+  const url = labUrl(fastExperiment([{ prompt: 'The mother tongue of {} is', subject: 'Danielle Darrieux', target_new: 'English', target_true: 'French' }]));
+  const hash = url.slice(1);
+
+  await test.step('cancel the link’s replay: the URL still holds the link', async () => {
+    await page.goto(url);
+    await expect(page.getByTestId('op-progress')).toHaveAttribute('data-kind', 'replay', { timeout: 180_000 });
+    await expect(page.getByTestId('op-progress')).toHaveAttribute('data-stage', 'edit', { timeout: 180_000 });
+    await page.getByTestId('cancel-op').click();
+    await expect(page.getByTestId('lab-notice')).toContainText('cancelled', { timeout: 120_000 });
+    await waitIdle(page);
+    expect(new URL(page.url()).hash).toBe(hash);
+    await expect(page.getByTestId('share-held')).toBeVisible();
+    await expect(page.getByTestId('share-url')).toHaveValue(new RegExp(`${hash.slice(-40)}$`));
+  });
+
+  await test.step('reload: the link replays in full', async () => {
+    await page.reload();
+    await waitForPoints(page, 2);
+    await waitIdle(page);
+    await expect(page.getByTestId('share-held')).toHaveCount(0);
+  });
+  const points = await shownMePpl(page);
+
+  await test.step('a hub model fails to load (no network): the demo stays loaded and selected, its edit kept', async () => {
+    await page.context().route(/huggingface\.co/, (r) => r.abort('internetdisconnected'));
+    await page.getByTestId('preset-gpt2').locator('input').check();
+    await expect(page.getByTestId('load-model')).toHaveText('Load this model (drops the 1 edit)');
+    await page.getByTestId('load-model').click();
+    await expect(page.getByTestId('lab-error')).toHaveAttribute('data-kind', 'model-source', { timeout: 60_000 });
+    await expect(page.getByTestId('source-demo')).toBeChecked();
+    await expect(page.getByTestId('load-model')).toHaveText('Loaded');
+    await expect(page.getByTestId('model-summary')).toHaveAttribute('data-name', DEMO_MODEL_ID);
+    await expect(page.getByTestId('history-item')).toHaveCount(1);
+    await saveScreenshot(page, 'lab-hub-load-failed');
+  });
+
+  await test.step('compare with C-ROME: the frozen ROME curve goes into the link', async () => {
+    await page.getByTestId('compare-run').click();
+    await expect(page.getByTestId('op-progress')).toHaveAttribute('data-kind', 'replay');
+    await waitIdle(page);
+    await expect(page.getByTestId('comparison')).toHaveCount(1);
+    expect(new URL(page.url()).hash).toContain('&cmp=');
+  });
+  const compared = await shownMePpl(page);
+
+  await test.step('reload: saved points and the frozen curve at once, verified in the background', async () => {
+    await page.reload();
+    const table = page.getByTestId('points-table');
+    await expect(table).toHaveAttribute('data-source', 'saved');
+    await expect(table).toHaveAttribute('data-count', '2');
+    expect(await shownMePpl(page)).toEqual(compared);
+    await expect(page.getByTestId('op-progress')).toBeVisible();
+    await saveScreenshot(page, 'lab-reload-saved-points');
+    await expect(page.getByTestId('lab-notice')).toContainText('saved points were verified', { timeout: 180_000 });
+    await expect(table).toHaveAttribute('data-source', 'live');
+    expect(await shownMePpl(page)).toEqual(compared);
+    await expect(page.getByTestId('comparison')).toHaveCount(1);
+    // Two curves (ROME frozen from the link, C-ROME live), each with its ME-PPL and LAMBADA line.
+    await expect(page.locator('[data-testid="collapse-chart"] .recharts-line')).toHaveCount(4);
+    const frozen = await page.locator('[data-testid="points-table"] tbody tr td:last-child').allTextContents();
+    expect(frozen).toEqual(points);
+  });
+
+  expect(problems.errors).toEqual([]);
+  expect(problems.consoleErrors.filter((e) => !/huggingface|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e))).toEqual([]);
 });

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { factText } from '../fact-validation.ts';
 import { useChosenFact, useFacts } from '../store-facts.ts';
-import { useLabSession } from '../store-lab.ts';
+import { useLabSession, type PreviewState } from '../store-lab.ts';
 import { CounterFactBrowser } from './CounterFactBrowser.tsx';
 import { CustomFactForm } from './CustomFactForm.tsx';
 import { FactPreviewCard } from './FactPreviewCard.tsx';
@@ -33,7 +33,7 @@ export function FactPanel() {
     fact: chosen !== null,
     tab,
     draftError: draftErrors ? (Object.values(draftErrors)[0] ?? null) : null,
-    refused: preview && preview.request === chosen && preview.error?.kind === 'invalid-request' ? preview.error.message : null,
+    refused: preview && preview.request === chosen ? refusal(preview) : null,
   });
   return (
     <section className="card panel" data-testid="fact-panel" aria-labelledby="fact-title">
@@ -68,6 +68,15 @@ export function FactPanel() {
       </div>
     </section>
   );
+}
+
+/** What makes the model refuse this fact: too few positions (known at once), or the preview's own refusal. */
+function refusal(p: PreviewState): string | null {
+  const fit = p.positions;
+  if (fit && fit.needed > fit.available) {
+    return `it needs ${fit.needed} token positions (the longest context template${fit.templatesKnown ? '' : ' ROME may generate'} + prompt + target) but the model has ${fit.available}; shorten the prompt, the subject or the target`;
+  }
+  return p.error?.kind === 'invalid-request' ? p.error.message : null;
 }
 
 /** Why "Apply edit" is disabled, or null when it is not: a disabled button always says why. */

@@ -19,6 +19,7 @@ import { SoftwareAdapterNotice } from './SoftwareAdapterNotice.tsx';
 /** The lab: model and settings on the left, facts, the live curve and the history on the right. */
 export function LabView({ probe }: { probe: ProbeSuccess }) {
   const hasModel = useLabSession((s) => s.model !== null);
+  const restored = useLabSession((s) => s.restored !== null);
   return (
     <div className="lab" data-testid="lab">
       <LinkErrorBanner />
@@ -35,6 +36,7 @@ export function LabView({ probe }: { probe: ProbeSuccess }) {
         <div className="lab-main">
           <FactPanel />
           <CollapseChart />
+          {restored && !hasModel && <PointsTable />}
           {hasModel && (
             <>
               <PointsTable />

@@ -1,10 +1,12 @@
 import { taskIds } from '../curve.ts';
 import { formatPpl } from '../format.ts';
+import { useLabSession } from '../store-lab.ts';
 import { useCurves } from '../use-curves.ts';
 
 /** The curve's numbers, one row per point: what the chart draws, readable and copyable. */
 export function PointsTable() {
   const series = useCurves();
+  const saved = useLabSession((s) => s.restored !== null);
   const live = series[0]!;
   const frozen = series.slice(1);
   const tasks = taskIds(series);
@@ -12,8 +14,13 @@ export function PointsTable() {
   return (
     <section className="card panel" aria-labelledby="points-title">
       <h3 id="points-title">Points</h3>
+      {saved && (
+        <p className="muted small" data-testid="points-saved-note">
+          Saved points, shown at once; the lab is replaying the edits to verify them.
+        </p>
+      )}
       <div className="table-scroll">
-        <table className="table points-table" data-testid="points-table" data-count={live.points.length}>
+        <table className="table points-table" data-testid="points-table" data-count={live.points.length} data-source={saved ? 'saved' : 'live'}>
           <thead>
             <tr>
               <th scope="col" className="num">
