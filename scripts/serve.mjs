@@ -5,6 +5,8 @@
 // loader fetches safetensors tensors by byte range.
 //
 //   node scripts/serve.mjs [dir]        PORT=5000 node scripts/serve.mjs
+//
+// It stops on SIGINT/SIGTERM/SIGHUP and when its parent process ends.
 import { createServer } from 'node:http';
 import { createReadStream, promises as fs } from 'node:fs';
 import { extname, resolve, sep, dirname } from 'node:path';
@@ -164,9 +166,31 @@ fs.stat(resolve(ROOT, 'index.html'))
     });
   });
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections(); // keep-alive sockets would delay close()
-  });
+function shutdown() {
+  server.close(() => process.exit(0));
+  server.closeAllConnections(); // keep-alive sockets would delay close()
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, shutdown);
+
+// Exit with the parent: `npm start` runs this under npm (through a shell), and
+// stopping npm by its PID, even with SIGKILL, must not leave the port served.
+// (process.ppid is read once at start-up, so ask whether that process lives.)
+const parentPid = process.ppid;
+function parentAlive() {
+  try {
+    process.kill(parentPid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM'; // alive, but not ours to signal
+  }
+}
+if (parentPid > 1) {
+  setInterval(() => {
+    if (!parentAlive()) {
+      console.log('Butterfly Lab: the parent process ended; stopping the server.');
+      shutdown();
+    }
+  }, 500).unref();
 }
