@@ -1,10 +1,13 @@
 // Computed curve points kept in local storage, keyed by the experiment, so a
 // reload shows them at once while the lab replays the sequence to verify
-// them. Local storage is untrusted (another tab, an older version): an entry
-// is used only when its experiment is exactly the one being opened and its
-// points have the expected shape. The few most recent experiments are kept.
+// them. Local storage is untrusted (another tab, an older version, anyone
+// with devtools): an entry is used only when its experiment is exactly the
+// one being opened and every point is rebuilt from checked fields, so a
+// tampered or oversized entry is ignored, never shown or crashed on. The few
+// most recent experiments are kept.
 import type { Experiment } from '../models/experiment.ts';
 import type { EditStep, EvalPoint } from '../models/lab-types.ts';
+import { isForeignTaskId, MAX_FOREIGN_TASKS } from './curve.ts';
 
 const PREFIX = 'butterfly-lab:points:';
 const INDEX_KEY = 'butterfly-lab:points-index';
@@ -13,9 +16,12 @@ export const MAX_SAVED_EXPERIMENTS = 6;
 /** A bigger entry is not saved (local storage holds a few MB per site). */
 const MAX_ENTRY_CHARS = 1024 * 1024;
 
+/** What a saved step keeps: enough for the chart, the table and the check against the replay. */
+export type SavedStep = Pick<EditStep, 'edit' | 'request' | 'method' | 'metrics'>;
+
 export interface SavedPoints {
   baseline: EvalPoint;
-  steps: EditStep[];
+  steps: SavedStep[];
 }
 
 /** FNV-1a of the experiment's JSON: the key (the entry repeats the JSON, so collisions cannot mislead). */
@@ -25,22 +31,24 @@ function keyOf(json: string): string {
   return PREFIX + h.toString(16).padStart(8, '0');
 }
 
-/** What the chart, the table and the details need: the heavy per-text reports and debug dumps stay out. */
+/** The fields of a point the chart, the table and the verification read; the heavy per-text reports, task details and dumps stay out. */
 function slimPoint(p: EvalPoint): EvalPoint {
-  const { perplexity: _p, pending: _q, ...rest } = p;
-  return rest;
+  const out: EvalPoint = { me_ppl: p.me_ppl, ppl_corpus: p.ppl_corpus, tasks: p.tasks, collapsed: p.collapsed };
+  if (p.collapseReason !== undefined) out.collapseReason = p.collapseReason;
+  return out;
 }
 
-function slimStep(s: EditStep): EditStep {
-  const { dump: _d, ...rest } = s;
-  return { ...rest, metrics: slimPoint(s.metrics) };
-}
-
+/**
+ * Saved as { experiment: its JSON, points: [baseline, after edit 1, ...] }:
+ * the steps' requests and method are the experiment's own, so only the
+ * points are stored (a 1 000-edit experiment then fits well under the cap).
+ */
 export function savePoints(exp: Experiment, baseline: EvalPoint, steps: readonly EditStep[]): void {
+  if (steps.length !== exp.edits.length) return;
   try {
     const json = JSON.stringify(exp);
     const key = keyOf(json);
-    const text = JSON.stringify({ experiment: json, baseline: slimPoint(baseline), steps: steps.map(slimStep) }, keepNonFinite);
+    const text = JSON.stringify({ experiment: json, points: [baseline, ...steps.map((s) => s.metrics)].map(slimPoint) }, keepNonFinite);
     if (text.length > MAX_ENTRY_CHARS) return;
     localStorage.setItem(key, text);
     const index = readIndex().filter((k) => k !== key);
@@ -57,21 +65,34 @@ export function loadPoints(exp: Experiment): SavedPoints | null {
     const json = JSON.stringify(exp);
     const text = localStorage.getItem(keyOf(json));
     if (!text || text.length > MAX_ENTRY_CHARS) return null;
-    const entry = JSON.parse(text, reviveNonFinite) as { experiment?: unknown; baseline?: unknown; steps?: unknown };
-    if (entry.experiment !== json || !isPoint(entry.baseline) || !Array.isArray(entry.steps) || entry.steps.length !== exp.edits.length) return null;
-    const steps = entry.steps as EditStep[];
-    const matches = steps.every((s, i) => s && typeof s === 'object' && isPoint(s.metrics) && JSON.stringify(s.request) === JSON.stringify(exp.edits[i]));
-    return matches ? { baseline: entry.baseline, steps: steps.map((s, i) => ({ ...s, edit: i })) } : null;
+    const entry = JSON.parse(text, reviveNonFinite) as { experiment?: unknown; points?: unknown } | null;
+    if (!entry || typeof entry !== 'object' || entry.experiment !== json) return null;
+    if (!Array.isArray(entry.points) || entry.points.length !== exp.edits.length + 1) return null;
+    const points: EvalPoint[] = [];
+    for (const v of entry.points as unknown[]) {
+      const p = pointFrom(v);
+      if (!p) return null;
+      points.push(p);
+    }
+    // Requests and method from the experiment itself (already parsed and checked), not from storage.
+    const [baseline, ...after] = points;
+    return { baseline: baseline!, steps: after.map((metrics, i) => ({ edit: i, request: exp.edits[i]!, method: exp.method, metrics })) };
   } catch {
     return null;
   }
 }
 
-function isPoint(v: unknown): v is EvalPoint {
-  if (!v || typeof v !== 'object') return false;
+/** A saved point, or null: numbers where numbers belong (∞ and NaN allowed), a few named tasks, only the fields the curve reads. */
+function pointFrom(v: unknown): EvalPoint | null {
+  if (!v || typeof v !== 'object') return null;
   const p = v as Record<string, unknown>;
-  const numeric = (x: unknown) => typeof x === 'number';
-  return numeric(p.me_ppl) && numeric(p.ppl_corpus) && typeof p.collapsed === 'boolean' && !!p.tasks && typeof p.tasks === 'object';
+  if (typeof p.me_ppl !== 'number' || typeof p.ppl_corpus !== 'number' || typeof p.collapsed !== 'boolean') return null;
+  if (!p.tasks || typeof p.tasks !== 'object' || Array.isArray(p.tasks)) return null;
+  const tasks = Object.entries(p.tasks as Record<string, unknown>);
+  if (tasks.length > MAX_FOREIGN_TASKS || tasks.some(([t, a]) => !isForeignTaskId(t) || typeof a !== 'number')) return null;
+  const point: EvalPoint = { me_ppl: p.me_ppl, ppl_corpus: p.ppl_corpus, collapsed: p.collapsed, tasks: Object.fromEntries(tasks) as Record<string, number> };
+  if (typeof p.collapseReason === 'string') point.collapseReason = p.collapseReason.slice(0, 500);
+  return point;
 }
 
 /** JSON has no ∞ or NaN (a collapsed point's ME-PPL may be either): written as strings, read back as numbers. */

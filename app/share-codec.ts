@@ -7,7 +7,8 @@
 // checks every field. Any failure is a ShareUrlError with a message for people.
 import { deflateSync, Inflate, strToU8 } from 'fflate';
 import { EXPERIMENT_LIMITS, ExperimentError, METHOD_NAMES, parseExperiment, type Experiment, type MethodName } from '../models/experiment.ts';
-import type { CurvePoint, CurveSeries } from './curve.ts';
+import { settingError, settingRow } from '../models/settings-table.ts';
+import { isForeignTaskId, MAX_FOREIGN_TASKS, type CurvePoint, type CurveSeries } from './curve.ts';
 
 export const HASH_KEY = 'exp';
 export const COMPARISONS_KEY = 'cmp';
@@ -76,13 +77,15 @@ function parseComparisons(value: unknown, exp: Experiment): CurveSeries[] {
     if (typeof o.label !== 'string' || o.label.length > 100) bad(`curve ${i + 1} has no short label`);
     if (!METHOD_NAMES.includes(o.method as MethodName)) bad(`curve ${i + 1} names an unknown method`);
     const collapseFactor = num(o.collapseFactor, `curve ${i + 1}'s collapse factor`);
+    const factorError = settingError(settingRow('eval.collapse_factor'), collapseFactor);
+    if (factorError) bad(`curve ${i + 1}'s collapse factor ${factorError}`);
     if (!Array.isArray(o.points) || o.points.length > EXPERIMENT_LIMITS.edits + 1) return bad(`curve ${i + 1} has no list of at most ${EXPERIMENT_LIMITS.edits + 1} points`);
     const points = o.points.map((p: unknown, k): CurvePoint => {
       if (!p || typeof p !== 'object') return bad(`point ${k} of curve ${i + 1} is not an object`);
       const q = p as Record<string, unknown>;
       if (!q.tasks || typeof q.tasks !== 'object' || Array.isArray(q.tasks)) return bad(`point ${k} of curve ${i + 1} has no tasks`);
       const entries = Object.entries(q.tasks as Record<string, unknown>);
-      if (entries.length > 16 || entries.some(([t]) => !/^[a-z0-9_-]{1,32}$/.test(t))) bad(`point ${k} of curve ${i + 1} has unknown tasks`);
+      if (entries.length > MAX_FOREIGN_TASKS || entries.some(([t]) => !isForeignTaskId(t))) bad(`point ${k} of curve ${i + 1} has unknown tasks`);
       return {
         edit: k,
         me_ppl: num(q.me_ppl, `point ${k}'s ME-PPL`),
