@@ -5,7 +5,7 @@ import { deflateSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../models/experiment.ts';
 import type { CurveSeries } from '../../app/curve.ts';
-import { decodeExperiment, decodeShare, encodeExperiment, ShareUrlError } from '../../app/share-codec.ts';
+import { decodeExperiment, decodeShare, encodeExperiment, MAX_HASH_LENGTH, MAX_SHARED_COMPARISONS, ShareUrlError } from '../../app/share-codec.ts';
 
 const experiment: Experiment = {
   version: 1,
@@ -38,17 +38,29 @@ describe('comparison curves in the share link', () => {
     expect(decodeShare(encodeExperiment(experiment)).comparisons).toEqual([]);
   });
 
+  it('round-trip four curves, labels of each edit from the experiment', () => {
+    const two = { ...experiment, edits: [...experiment.edits, { prompt: 'The capital of {} is', subject: 'France', target_new: 'Rome' }] };
+    const curves = Array.from({ length: MAX_SHARED_COMPARISONS }, (_, i) => ({ ...frozen, id: `c${i}`, label: `curve ${i}`, points: [...frozen.points, { ...frozen.points[1]!, edit: 2, label: 'x' }] }));
+    const back = decodeShare(encodeExperiment(two, curves)).comparisons;
+    expect(back.map((c) => c.label)).toEqual(['curve 0', 'curve 1', 'curve 2', 'curve 3']);
+    expect(back[3]!.points.map((p) => p.label)).toEqual(['unedited', 'LeBron James → football', 'France → Rome']);
+    expect(back[3]!.points[2]!.me_ppl).toBe(Infinity);
+  });
+
+  const main = encodeExperiment(experiment);
+  const bad = (tail: string) => {
+    try {
+      decodeShare(`${main}&${tail}`);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ShareUrlError);
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+  const curve = (over: Record<string, unknown> = {}, point: Record<string, unknown> = {}) => ({ label: 'x', method: 'rome', collapseFactor: 10, points: [{ me_ppl: 1, ppl_corpus: 1, collapsed: false, tasks: { lambada: 0.5 }, ...point }], ...over });
+
   it('refuses a hostile or broken curve list with a message', () => {
-    const main = encodeExperiment(experiment);
-    const bad = (tail: string) => {
-      try {
-        decodeShare(`${main}&${tail}`);
-      } catch (e) {
-        expect(e).toBeInstanceOf(ShareUrlError);
-        return (e as Error).message;
-      }
-      throw new Error('accepted');
-    };
+    expect(decodeShare(`${main}&cmp=${pack([curve()])}`).comparisons).toHaveLength(1); // the base case is fine
     expect(bad('other=1')).toMatch(/does not know/);
     expect(bad('cmp=!!')).toMatch(/corrupt/);
     expect(bad(`cmp=${pack({ a: 1 })}`)).toMatch(/not a list/);
@@ -56,5 +68,47 @@ describe('comparison curves in the share link', () => {
     expect(bad(`cmp=${pack([{ label: 'x', method: 'rome', collapseFactor: 10, points: [{ me_ppl: 'lots', ppl_corpus: 1, tasks: {} }] }])}`)).toMatch(/not a number/);
     expect(bad(`cmp=${pack([{ label: 'x', method: 'evil', collapseFactor: 10, points: [] }])}`)).toMatch(/unknown method/);
     expect(bad(`cmp=${pack([{ label: 'x', method: 'rome', collapseFactor: 10, points: [{ me_ppl: 1, ppl_corpus: 1, tasks: { '<b>': 1 } }] }])}`)).toMatch(/unknown tasks/);
+    expect(bad(`cmp=${pack([curve({ label: 42 })])}`)).toMatch(/no short label/);
+    expect(bad(`cmp=${pack([curve({ label: 'l'.repeat(101) })])}`)).toMatch(/no short label/);
+    expect(bad(`cmp=${pack([curve({ collapseFactor: 'Infinity' })])}`)).toMatch(/collapse factor/);
+    expect(bad(`cmp=${pack([curve({ collapseFactor: 0 })])}`)).toMatch(/collapse factor/);
+    expect(bad(`cmp=${pack([curve({ points: 'many' })])}`)).toMatch(/no list/);
+    expect(bad(`cmp=${pack([curve({ points: [null] })])}`)).toMatch(/not an object/);
+    expect(bad(`cmp=${pack([curve({}, { tasks: [1] })])}`)).toMatch(/no tasks/);
+    expect(bad(`cmp=${pack([curve({}, { tasks: { lambada: '50%' } })])}`)).toMatch(/not a number/);
+    expect(bad(`cmp=${pack([curve({}, { tasks: { constructor: 0.5 } })])}`)).toMatch(/unknown tasks/);
+    expect(bad(`cmp=${pack(['curve'])}`)).toMatch(/not an object/);
+    expect(bad('cmp=')).toMatch(/corrupt|cut short/);
+    expect(bad(`cmp=${pack([curve()]).slice(0, 10)}`)).toMatch(/cut short|corrupt/);
+    expect(bad(`cmp=${pack([curve()])}&cmp=${pack([curve()])}`)).toMatch(/corrupt/);
+  });
+
+  it('takes nothing from a curve but its checked fields: no prototype keys, no stray fields', () => {
+    const raw = `[{"label":"x","method":"rome","collapseFactor":10,"id":"live","frozen":false,"evil":"<script>","points":[{"me_ppl":1,"ppl_corpus":1,"collapsed":"yes","tasks":{"__proto__":{"polluted":1}}}]}]`;
+    const packRaw = (text: string) => Buffer.from(deflateSync(strToU8(text))).toString('base64url');
+    expect(bad(`cmp=${packRaw(raw)}`)).toMatch(/unknown tasks/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const [c] = decodeShare(`${main}&cmp=${packRaw(raw.replace('{"__proto__":{"polluted":1}}', '{"lambada":0.5}'))}`).comparisons;
+    // A link cannot pose as the live curve or leave it unfrozen; "collapsed" is true only when it says true.
+    expect(c).toEqual({ id: 'cmp-link-0', label: 'x', method: 'rome', frozen: true, collapseFactor: 10, points: [{ edit: 0, me_ppl: 1, ppl_corpus: 1, collapsed: false, tasks: { lambada: 0.5 }, label: 'unedited' }] });
+  });
+
+  it('bounds oversized curve lists: too many points or tasks, a deflate bomb, a link over the length limit', () => {
+    const points = (n: number) => Array.from({ length: n }, () => ({ me_ppl: 1, ppl_corpus: 1, collapsed: false, tasks: {} }));
+    expect(decodeShare(`${main}&cmp=${pack([curve({ points: points(1001) })])}`).comparisons[0]!.points).toHaveLength(1001);
+    expect(bad(`cmp=${pack([curve({ points: points(1002) })])}`)).toMatch(/at most 1001 points/);
+    const tasks = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, 0.5]));
+    expect(decodeShare(`${main}&cmp=${pack([curve({}, { tasks: tasks(16) })])}`).comparisons).toHaveLength(1);
+    expect(bad(`cmp=${pack([curve({}, { tasks: tasks(17) })])}`)).toMatch(/unknown tasks/);
+
+    // 8 MB of spaces deflate to a few kB: unpacking stops at the limit, quickly.
+    const bomb = Buffer.from(deflateSync(new Uint8Array(8_000_000).fill(32))).toString('base64url');
+    expect(main.length + bomb.length).toBeLessThan(MAX_HASH_LENGTH);
+    const t0 = performance.now();
+    expect(bad(`cmp=${bomb}`)).toMatch(/too large/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+
+    // The length limit counts the whole hash, comparison curves included.
+    expect(bad(`cmp=${'A'.repeat(MAX_HASH_LENGTH)}`)).toMatch(/too long/);
   });
 });
