@@ -26,13 +26,10 @@ export interface CurveSeries {
   points: CurvePoint[];
 }
 
-/** Tasks a point from outside (a link, local storage) may carry: at most every task the lab knows. */
-export const MAX_FOREIGN_TASKS = Object.keys(TASK_INFO).length;
-
 /**
  * A task id from outside (a link, local storage) becomes a column and a line:
- * only the lab's own tasks (TASK_INFO, own keys only, so "__proto__" or
- * "constructor" never pass).
+ * only the lab's own tasks pass (TASK_INFO's own keys, so neither "__proto__"
+ * nor "constructor"), which also bounds how many a point can carry.
  */
 export function isForeignTaskId(id: string): boolean {
   return Object.hasOwn(TASK_INFO, id);

@@ -1,28 +1,14 @@
 // What a shared or saved experiment asks of this browser, before anything
-// runs: its settings held against the settings form's own limits (one set of
-// limits: parseDraft's), and a rough time estimate, so that a costly link asks
+// runs: its settings held against the settings form's own limits (the
+// settings table's, through parseDraft), and a rough time estimate, so that a costly link asks
 // first. Pure logic.
 import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { GPT2_PRESETS } from '../models/gpt2/presets.ts';
 import type { Experiment } from '../models/experiment.ts';
 import { settingsFromExperiment } from './experiment-settings.ts';
 import { DEMO_MODEL } from './model-location.ts';
-import { defaultSettings, draftOf, parseDraft, type DraftField } from './settings.ts';
-
-/** The settings form's names for its fields, for messages about a link. */
-const FIELD_NAMES: Record<DraftField, string> = {
-  layer: 'layer',
-  steps: 'v* steps',
-  lr: 'v* learning rate',
-  weightDecay: 'weight decay',
-  clamp: 'clamp norm factor',
-  kl: 'KL factor',
-  seed: 'template seed',
-  collapseFactor: 'collapse factor',
-  evalSet: 'evaluation set',
-  statsTokens: 'statistics tokens',
-  lambada: 'LAMBADA items',
-};
+import { settingRow } from '../models/settings-table.ts';
+import { defaultSettings, draftOf, parseDraft } from './settings.ts';
 
 /** A model's layers are unknown before it loads: the engine checks the layer then. */
 const ANY_LAYER_COUNT = 1024;
@@ -32,10 +18,10 @@ const ANY_LAYER_COUNT = 1024;
  * "v* steps 10000: between 1 and 1000". Empty when the form accepts them all.
  */
 export function settingsProblems(exp: Experiment): string[] {
-  const settings = settingsFromExperiment(exp, defaultSettings(ANY_LAYER_COUNT));
+  const settings = settingsFromExperiment(exp, defaultSettings(ANY_LAYER_COUNT, exp.method.name));
   const draft = draftOf(settings, ANY_LAYER_COUNT);
   const { errors } = parseDraft(draft, ANY_LAYER_COUNT, settings);
-  return (Object.keys(errors) as DraftField[]).map((f) => `${FIELD_NAMES[f]} ${draft[f]}: ${errors[f]}`);
+  return Object.entries(errors).map(([key, error]) => `${settingRow(key).label} ${draft[key]}: ${error}`);
 }
 
 export interface ReplayEstimate {

@@ -7,7 +7,7 @@
 // most recent experiments are kept.
 import type { Experiment } from '../models/experiment.ts';
 import type { EditStep, EvalPoint } from '../models/lab-types.ts';
-import { isForeignTaskId, MAX_FOREIGN_TASKS } from './curve.ts';
+import { isForeignTaskId } from './curve.ts';
 
 const PREFIX = 'butterfly-lab:points:';
 const INDEX_KEY = 'butterfly-lab:points-index';
@@ -82,14 +82,14 @@ export function loadPoints(exp: Experiment): SavedPoints | null {
   }
 }
 
-/** A saved point, or null: numbers where numbers belong (∞ and NaN allowed), a few named tasks, only the fields the curve reads. */
+/** A saved point, or null: numbers where numbers belong (∞ and NaN allowed), the lab's own tasks, only the fields the curve reads. */
 function pointFrom(v: unknown): EvalPoint | null {
   if (!v || typeof v !== 'object') return null;
   const p = v as Record<string, unknown>;
   if (typeof p.me_ppl !== 'number' || typeof p.ppl_corpus !== 'number' || typeof p.collapsed !== 'boolean') return null;
   if (!p.tasks || typeof p.tasks !== 'object' || Array.isArray(p.tasks)) return null;
   const tasks = Object.entries(p.tasks as Record<string, unknown>);
-  if (tasks.length > MAX_FOREIGN_TASKS || tasks.some(([t, a]) => !isForeignTaskId(t) || typeof a !== 'number')) return null;
+  if (tasks.some(([t, a]) => !isForeignTaskId(t) || typeof a !== 'number')) return null;
   const point: EvalPoint = { me_ppl: p.me_ppl, ppl_corpus: p.ppl_corpus, collapsed: p.collapsed, tasks: Object.fromEntries(tasks) as Record<string, number> };
   if (typeof p.collapseReason === 'string') point.collapseReason = p.collapseReason.slice(0, 500);
   return point;

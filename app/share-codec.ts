@@ -8,7 +8,7 @@
 import { deflateSync, Inflate, strToU8 } from 'fflate';
 import { EXPERIMENT_LIMITS, ExperimentError, METHOD_NAMES, parseExperiment, type Experiment, type MethodName } from '../models/experiment.ts';
 import { settingError, settingRow } from '../models/settings-table.ts';
-import { isForeignTaskId, MAX_FOREIGN_TASKS, type CurvePoint, type CurveSeries } from './curve.ts';
+import { isForeignTaskId, type CurvePoint, type CurveSeries } from './curve.ts';
 
 export const HASH_KEY = 'exp';
 export const COMPARISONS_KEY = 'cmp';
@@ -85,7 +85,7 @@ function parseComparisons(value: unknown, exp: Experiment): CurveSeries[] {
       const q = p as Record<string, unknown>;
       if (!q.tasks || typeof q.tasks !== 'object' || Array.isArray(q.tasks)) return bad(`point ${k} of curve ${i + 1} has no tasks`);
       const entries = Object.entries(q.tasks as Record<string, unknown>);
-      if (entries.length > MAX_FOREIGN_TASKS || entries.some(([t]) => !isForeignTaskId(t))) bad(`point ${k} of curve ${i + 1} has unknown tasks`);
+      if (entries.some(([t]) => !isForeignTaskId(t))) bad(`point ${k} of curve ${i + 1} has unknown tasks`);
       return {
         edit: k,
         me_ppl: num(q.me_ppl, `point ${k}'s ME-PPL`),

@@ -106,7 +106,8 @@ test('a costly link asks first, with an estimate and its edits, and declining ke
   const wild = fastExperiment([edits[0]!]);
   wild.method.v_num_grad_steps = 10_000;
   await page.goto(labUrl(wild));
-  await expect(page.getByTestId('link-error')).toContainText('v* steps 10000: between 1 and 1000');
+  // The settings table's limit, the same one the settings form holds the value to.
+  await expect(page.getByTestId('link-error')).toContainText('v_num_grad_steps must be between 1 and 1000');
   await expect(page.getByTestId('pending-experiment')).toHaveCount(0);
   await expect(page.getByTestId('op-progress')).toHaveCount(0);
   await expect(page.getByTestId('model-summary')).toHaveCount(0);

@@ -18,8 +18,12 @@ let lab: Lab;
 beforeAll(async () => {
   lab = new Lab(await nodeGpuContext(), env);
   await lab.loadModel(dirModelFiles('public/models/tiny-gpt2'));
-  lab.setMethod({ name: 'rome', v_num_grad_steps: 1, context_templates: ['{}', 'The following is true. {}'] });
-  lab.setStats({ texts: 'wikitext2', max_tokens: 200 });
+  await lab.configure({
+    method: { name: 'rome', v_num_grad_steps: 1, context_templates: ['{}', 'The following is true. {}'] },
+    mode: 'sequential',
+    stats: { texts: 'wikitext2', max_tokens: 200 },
+    eval: { texts: ['A short text to score.'] },
+  });
 });
 
 describe('fact positions', () => {

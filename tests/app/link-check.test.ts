@@ -1,4 +1,4 @@
-// A link is held against the settings form's own limits (one set of limits),
+// A link is held against the settings form's own limits (one set of limits: the settings table's),
 // and its replay is estimated before anything runs, so a costly link asks first.
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../models/experiment.ts';
@@ -24,12 +24,12 @@ describe('link limits', () => {
 
   it('refuses what the settings form refuses, naming the field and the limit', () => {
     const wild = { ...small, method: { ...small.method, v_num_grad_steps: 10_000 }, stats: { texts: 'wikitext2', max_tokens: 5e8 } };
-    expect(settingsProblems(wild)).toEqual(['v* steps 10000: between 1 and 1000', 'statistics tokens 500000000: between 100 and 2000000']);
+    expect(settingsProblems(wild)).toEqual(['v* steps 10000: between 1 and 1000', 'Statistics tokens 500000000: between 100 and 2000000']);
     // The same values typed into the form are refused by the same rule.
     const s = defaultSettings(4);
-    const { errors } = parseDraft({ ...draftOf(s, 4), steps: '10000', statsTokens: '500000000' }, 4, s);
-    expect(Object.keys(errors).sort()).toEqual(['statsTokens', 'steps']);
-    expect(settingsProblems({ ...small, eval: { ...small.eval, tasks: { lambada: 99_999 } } })).toEqual(['LAMBADA items 99999: between 0 and 5153']);
+    const { errors } = parseDraft({ ...draftOf(s, 4), 'method.v_num_grad_steps': '10000', 'stats.max_tokens': '500000000' }, 4, s);
+    expect(Object.keys(errors).sort()).toEqual(['method.v_num_grad_steps', 'stats.max_tokens']);
+    expect(settingsProblems({ ...small, eval: { ...small.eval, tasks: { lambada: 100_001 } } })).toEqual(['LAMBADA items 100001: between 0 and 100000']);
   });
 });
 
