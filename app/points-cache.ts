@@ -24,6 +24,17 @@ export interface SavedPoints {
   steps: SavedStep[];
 }
 
+/**
+ * The experiment as JSON with every object's keys sorted: the lab writes its
+ * experiment in one key order and the link parser rebuilds it in another, and
+ * a reload must find what was saved before it.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 /** FNV-1a of the experiment's JSON: the key (the entry repeats the JSON, so collisions cannot mislead). */
 function keyOf(json: string): string {
   let h = 0x811c9dc5;
@@ -46,7 +57,7 @@ function slimPoint(p: EvalPoint): EvalPoint {
 export function savePoints(exp: Experiment, baseline: EvalPoint, steps: readonly EditStep[]): void {
   if (steps.length !== exp.edits.length) return;
   try {
-    const json = JSON.stringify(exp);
+    const json = canonicalJson(exp);
     const key = keyOf(json);
     const text = JSON.stringify({ experiment: json, points: [baseline, ...steps.map((s) => s.metrics)].map(slimPoint) }, keepNonFinite);
     if (text.length > MAX_ENTRY_CHARS) return;
@@ -62,7 +73,7 @@ export function savePoints(exp: Experiment, baseline: EvalPoint, steps: readonly
 
 export function loadPoints(exp: Experiment): SavedPoints | null {
   try {
-    const json = JSON.stringify(exp);
+    const json = canonicalJson(exp);
     const text = localStorage.getItem(keyOf(json));
     if (!text || text.length > MAX_ENTRY_CHARS) return null;
     const entry = JSON.parse(text, reviveNonFinite) as { experiment?: unknown; points?: unknown } | null;

@@ -7,6 +7,7 @@ import type { Experiment } from '../../models/experiment.ts';
 import type { EditStep, EvalPoint } from '../../models/lab-types.ts';
 import { TASK_INFO } from '../../models/eval/task-info.ts';
 import { loadPoints, MAX_SAVED_EXPERIMENTS, savePoints } from '../../app/points-cache.ts';
+import { decodeExperiment, encodeExperiment } from '../../app/share-codec.ts';
 
 class MemoryStorage {
   m = new Map<string, string>();
@@ -46,6 +47,16 @@ describe('saved points', () => {
     expect(JSON.stringify(entry)).not.toMatch(/report|k_star|generation/);
     expect(loadPoints(exp(6))).toBeNull();
     expect(loadPoints(exp(5, [{ ...edit, target_new: 'golf' }]))).toBeNull();
+  });
+
+  it('are found after a reload, though the lab and the link parser order an experiment\'s keys differently', () => {
+    // Lab.experiment()'s order (stats before mode, eval last; method knobs as set), as the page saves it.
+    const lab = { version: 1, model: 'public/models/tiny-gpt2', method: { v_num_grad_steps: 5, name: 'rome' }, stats: { max_tokens: 2000, texts: 'wikitext2' }, mode: 'sequential', edits: [edit], eval: { tasks: { lambada: 3 }, texts: ['a text.'], collapse_factor: 10 } } as Experiment;
+    savePoints(lab, point(100), [step(point(200))]);
+    // The reload reads the experiment back from the URL, through the parser.
+    const reloaded = decodeExperiment(encodeExperiment(lab));
+    expect(JSON.stringify(reloaded)).not.toBe(JSON.stringify(lab));
+    expect(loadPoints(reloaded)?.steps[0]!.metrics.me_ppl).toBe(200);
   });
 
   it('are not saved when the steps do not match the experiment', () => {
