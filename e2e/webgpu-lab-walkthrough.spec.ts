@@ -125,7 +125,7 @@ test('a cancelled replay keeps the link; a failed hub load keeps the demo select
     await page.goto(url);
     // Any stage will do: the link must survive a cancelled replay wherever it stops (waiting for the edit
     // stage itself costs minutes of statistics on a busy SwiftShader).
-    await expect(page.getByTestId('op-progress')).toHaveAttribute('data-kind', 'replay', { timeout: 180_000 });
+    await expect(page.getByTestId('op-progress')).toHaveAttribute('data-kind', 'replay', { timeout: 600_000 });
     await expect(page.getByTestId('op-progress')).toHaveAttribute('data-stage', /\w/, { timeout: 180_000 });
     await page.getByTestId('cancel-op').click();
     await expect(page.getByTestId('lab-notice')).toContainText('cancelled', { timeout: 120_000 });
