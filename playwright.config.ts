@@ -35,7 +35,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'webgpu', testMatch: /\/webgpu-[^/]*\.spec\.ts$/, use: chromium(WEBGPU_FLAGS) },
+    { name: 'webgpu', testMatch: /\/(webgpu|classroom)-[^/]*\.spec\.ts$/, use: chromium(WEBGPU_FLAGS) },
     // The static-server spec needs no browser; it rides along here.
     { name: 'no-webgpu', testMatch: /\/(no-webgpu|static-server)\.spec\.ts$/, use: chromium(['--disable-gpu']) },
   ],

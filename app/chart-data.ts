@@ -39,14 +39,20 @@ export function chartRows(series: readonly CurveSeries[]): { rows: ChartRow[]; t
     });
     rows.push(row);
   }
-  // The reference lines (baseline, threshold) of the first series belong in view.
-  const base = drawable(series[0]?.points[0]?.me_ppl ?? NaN);
+  // The reference lines (baseline, threshold) of the first series with points belong in view.
+  const ref = referenceSeries(series);
+  const base = drawable(ref?.points[0]?.me_ppl ?? NaN);
   if (base !== null) {
     lo = Math.min(lo, base);
-    hi = Math.max(hi, base * (series[0]!.collapseFactor || 1));
+    hi = Math.max(hi, base * (ref!.collapseFactor || 1));
   }
   const domain: [number, number] | null = Number.isFinite(lo) && Number.isFinite(hi) ? [lo / 1.5, hi * 1.5] : null;
   return { rows, tasks, domain };
+}
+
+/** Whose baseline and collapse threshold the chart draws: the live curve, else (no model loaded) the first imported one. */
+export function referenceSeries(series: readonly CurveSeries[]): CurveSeries | undefined {
+  return series.find((s) => s.points.length > 0);
 }
 
 /** Ticks for a log axis: the powers of ten in view, with 2× and 5× steps when there are too few. */

@@ -6,7 +6,7 @@ import { romeHparams } from '../models/editing/rome-hparams.ts';
 import { GPT2_PRESETS } from '../models/gpt2/presets.ts';
 import type { Experiment } from '../models/experiment.ts';
 import { settingsFromExperiment } from './experiment-settings.ts';
-import { DEMO_MODEL } from './model-location.ts';
+import { BUNDLED_PARAMETER_COUNTS } from './model-location.ts';
 import { settingRow } from '../models/settings-table.ts';
 import { defaultSettings, draftOf, parseDraft } from './settings.ts';
 
@@ -51,7 +51,8 @@ const TOKENS_PER_LAMBADA_ITEM = 80;
 const GENERATED_TEMPLATES = 21;
 
 export function parameterCountOf(model: string): number | null {
-  if (model === DEMO_MODEL.id) return DEMO_MODEL.parameterCount;
+  // Own keys only: a link's model string could be "constructor".
+  if (Object.hasOwn(BUNDLED_PARAMETER_COUNTS, model)) return BUNDLED_PARAMETER_COUNTS[model]!;
   return GPT2_PRESETS.find((p) => p.hfRepo === model || p.id === model)?.parameterCount ?? null;
 }
 

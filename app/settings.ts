@@ -26,19 +26,19 @@ export function visibleRows(d: SettingsDraft): SettingRow[] {
 }
 
 /** The defaults for a model with `nLayer` layers: every row's default for ROME, plus the page's LAMBADA subsample. */
-export function defaultSettings(nLayer: number, method: MethodName = 'rome'): LabSettings {
+export function defaultSettings(nLayer: number, method: MethodName = 'rome', editLayer?: number): LabSettings {
   let s: LabSettings = { method: { name: method }, mode: 'sequential', stats: { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS }, eval: {} };
   for (const r of SETTINGS) {
     if (!appliesTo(r, method) || r.key === 'method.name' || r.key.startsWith('eval.tasks.') || r.key === 'eval.seed') continue;
-    s = withSetting(s, r.key, r.default({ method, nLayer }));
+    s = withSetting(s, r.key, r.default({ method, nLayer, editLayer }));
   }
   return withSetting(s, 'eval.tasks.lambada', DEFAULT_LAMBADA_ITEMS);
 }
 
-export function draftOf(s: LabSettings, nLayer: number): SettingsDraft {
+export function draftOf(s: LabSettings, nLayer: number, editLayer?: number): SettingsDraft {
   const d: SettingsDraft = {};
   for (const r of FORM_ROWS) {
-    const v = getSetting(s, r.key) ?? (r.key.startsWith('eval.tasks.') ? 0 : r.default({ method: s.method.name, nLayer }));
+    const v = getSetting(s, r.key) ?? (r.key.startsWith('eval.tasks.') ? 0 : r.default({ method: s.method.name, nLayer, editLayer }));
     d[r.key] = formatSetting(r, v);
   }
   if (Array.isArray(s.eval.texts)) d['eval.texts'] = CUSTOM_TEXTS;
@@ -68,10 +68,10 @@ export function parseDraft(d: SettingsDraft, nLayer: number, base: LabSettings):
 }
 
 /** The draft for another method: its defaults, keeping what is not a method knob and the shared knobs the user changed. */
-export function switchMethod(d: SettingsDraft, to: MethodName, nLayer: number): SettingsDraft {
+export function switchMethod(d: SettingsDraft, to: MethodName, nLayer: number, editLayer?: number): SettingsDraft {
   const from = d['method.name'] as MethodName;
-  const out = draftOf(defaultSettings(nLayer, to), nLayer);
-  const fromDefaults = draftOf(defaultSettings(nLayer, from), nLayer);
+  const out = draftOf(defaultSettings(nLayer, to, editLayer), nLayer, editLayer);
+  const fromDefaults = draftOf(defaultSettings(nLayer, from, editLayer), nLayer, editLayer);
   for (const r of FORM_ROWS) {
     const shared = r.methods?.includes(from) && r.methods.includes(to);
     if (d[r.key] !== undefined && (!r.methods || (shared && d[r.key] !== fromDefaults[r.key]))) out[r.key] = d[r.key]!;

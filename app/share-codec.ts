@@ -1,6 +1,9 @@
-// The Experiment in the URL hash: "#exp=" + base64url(deflate-raw(JSON)),
-// optionally followed by "&cmp=" and the frozen comparison curves packed the
-// same way (plain numbers: they are what the user saw, not a contract).
+// The Experiment in the URL hash: "#exp=" + base64url(deflate-raw(JSON)).
+// Curves ride in the same JSON, beside the experiment's fields (which
+// parseExperiment keeps apart, dropping fields it does not know): the frozen
+// comparison curves as "comparisons" (checked here, strictly: a bad list
+// refuses the link), the imported results as "imported" (app/shared-curves.ts).
+// One payload, so one set of bounds covers all of it.
 // The hash is anyone's text, so decoding bounds every size before doing any
 // work (hash length, then decompressed bytes, counted while inflating so a
 // deflate bomb stops at the limit), then parses with parseExperiment, which
@@ -11,7 +14,8 @@ import { settingError, settingRow } from '../models/settings-table.ts';
 import { isForeignTaskId, type CurvePoint, type CurveSeries } from './curve.ts';
 
 export const HASH_KEY = 'exp';
-export const COMPARISONS_KEY = 'cmp';
+/** The payload's field for frozen comparison curves. */
+export const COMPARISONS_FIELD = 'comparisons';
 /** Frozen comparison curves a link may carry (the lab keeps at most four). */
 export const MAX_SHARED_COMPARISONS = 4;
 /** Longest hash accepted (characters after '#'). */
@@ -26,14 +30,14 @@ export class ShareUrlError extends Error {
   }
 }
 
-export function encodeExperiment(exp: Experiment, comparisons: readonly CurveSeries[] = []): string {
-  const main = `${HASH_KEY}=${pack(exp)}`;
-  if (!comparisons.length) return main;
-  return `${main}&${COMPARISONS_KEY}=${pack(comparisons.map(sharedCurve))}`;
+/** `extra`: more top-level fields beside the experiment's (comparisonsField, app/shared-curves.ts's sharedCurvesField). */
+export function encodeExperiment(exp: Experiment, extra: Record<string, unknown> = {}): string {
+  return `${HASH_KEY}=${toBase64Url(deflateSync(strToU8(JSON.stringify({ ...extra, ...exp })), { level: 9 }))}`;
 }
 
-function pack(value: unknown): string {
-  return toBase64Url(deflateSync(strToU8(JSON.stringify(value)), { level: 9 }));
+/** The payload field for frozen comparison curves (none: no field). */
+export function comparisonsField(comparisons: readonly CurveSeries[]): Record<string, unknown> {
+  return comparisons.length ? { [COMPARISONS_FIELD]: comparisons.map(sharedCurve) } : {};
 }
 
 /** A frozen curve as the link carries it: numbers only (labels come from the experiment's edits); ∞ and NaN as strings. */
@@ -47,16 +51,53 @@ function sharedCurve(c: CurveSeries): unknown {
   };
 }
 
-/** The experiment and the comparison curves of a share hash. */
-export function decodeShare(hash: string): { experiment: Experiment; comparisons: CurveSeries[] } {
-  const experiment = decodeExperiment(hash);
+/** The hash (with or without '#') holds an experiment at all? Other hashes are left alone. */
+export function hashHasExperiment(hash: string): boolean {
+  return hash.replace(/^#/, '').startsWith(`${HASH_KEY}=`);
+}
+
+export function decodeExperiment(hash: string): Experiment {
+  return decodeSharePayload(hash).experiment;
+}
+
+/** The experiment, its comparison curves (checked) and the link's JSON as sent (for other fields, checked by their readers). */
+export function decodeShare(hash: string): { experiment: Experiment; comparisons: CurveSeries[]; raw: Record<string, unknown> } {
+  const { experiment, raw } = decodeSharePayload(hash);
+  const value = raw[COMPARISONS_FIELD];
+  return { experiment, raw, comparisons: value === undefined ? [] : parseComparisons(value, experiment) };
+}
+
+/** The experiment, and the link's JSON as sent (for fields beside the experiment, checked by their readers). */
+export function decodeSharePayload(hash: string): { experiment: Experiment; raw: Record<string, unknown> } {
   const h = hash.replace(/^#/, '');
-  const amp = h.indexOf('&');
-  if (amp < 0) return { experiment, comparisons: [] };
-  const rest = h.slice(amp + 1);
-  if (!rest.startsWith(`${COMPARISONS_KEY}=`)) throw new ShareUrlError('The shared link is corrupt: it holds something after the experiment that the lab does not know.');
-  const value = unpackJson(rest.slice(COMPARISONS_KEY.length + 1));
-  return { experiment, comparisons: parseComparisons(value, experiment) };
+  if (h.length > MAX_HASH_LENGTH) throw new ShareUrlError(`The shared link is too long (${h.length.toLocaleString('en-US')} characters; at most ${MAX_HASH_LENGTH.toLocaleString('en-US')}).`);
+  if (!hashHasExperiment(h)) throw new ShareUrlError('The link does not hold an experiment.');
+  const payload = h.slice(HASH_KEY.length + 1);
+  if (!payload) throw new ShareUrlError('The shared link is empty: it holds no experiment.');
+  const value = unpackJson(payload);
+  try {
+    return { experiment: parseExperiment(value), raw: value as Record<string, unknown> };
+  } catch (e) {
+    if (e instanceof ExperimentError) throw new ShareUrlError(`The shared experiment is invalid: ${e.message.replace(/^experiment: /, '')}.`);
+    throw e;
+  }
+}
+
+/** base64url → inflate (bounded) → UTF-8 → JSON, every failure a ShareUrlError. */
+function unpackJson(payload: string): unknown {
+  const bytes = fromBase64Url(payload);
+  const json = inflateBounded(bytes, MAX_JSON_BYTES);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+  } catch {
+    throw new ShareUrlError('The shared link is corrupt: its experiment is not valid text.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ShareUrlError('The shared link is corrupt: its experiment is not valid JSON.');
+  }
 }
 
 function parseComparisons(value: unknown, exp: Experiment): CurveSeries[] {
@@ -97,44 +138,6 @@ function parseComparisons(value: unknown, exp: Experiment): CurveSeries[] {
     });
     return { id: `cmp-link-${i}`, label: o.label as string, method: o.method as MethodName, frozen: true, collapseFactor, points };
   });
-}
-
-/** The hash (with or without '#') holds an experiment at all? Other hashes are left alone. */
-export function hashHasExperiment(hash: string): boolean {
-  return hash.replace(/^#/, '').startsWith(`${HASH_KEY}=`);
-}
-
-export function decodeExperiment(hash: string): Experiment {
-  const h = hash.replace(/^#/, '');
-  if (h.length > MAX_HASH_LENGTH) throw new ShareUrlError(`The shared link is too long (${h.length.toLocaleString('en-US')} characters; at most ${MAX_HASH_LENGTH.toLocaleString('en-US')}).`);
-  if (!hashHasExperiment(h)) throw new ShareUrlError('The link does not hold an experiment.');
-  const amp = h.indexOf('&');
-  const payload = h.slice(HASH_KEY.length + 1, amp < 0 ? undefined : amp);
-  if (!payload) throw new ShareUrlError('The shared link is empty: it holds no experiment.');
-  const value = unpackJson(payload);
-  try {
-    return parseExperiment(value);
-  } catch (e) {
-    if (e instanceof ExperimentError) throw new ShareUrlError(`The shared experiment is invalid: ${e.message.replace(/^experiment: /, '')}.`);
-    throw e;
-  }
-}
-
-/** base64url → inflate (bounded) → UTF-8 → JSON, every failure a ShareUrlError. */
-function unpackJson(payload: string): unknown {
-  const bytes = fromBase64Url(payload);
-  const json = inflateBounded(bytes, MAX_JSON_BYTES);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
-  } catch {
-    throw new ShareUrlError('The shared link is corrupt: its experiment is not valid text.');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ShareUrlError('The shared link is corrupt: its experiment is not valid JSON.');
-  }
 }
 
 function toBase64Url(bytes: Uint8Array): string {

@@ -103,6 +103,8 @@ export interface LabSessionState {
   dismissPending(): void;
   setLinkError(message: string | null): void;
   requestPreview(request: EditRequest | null): void;
+  /** Previews of several facts on the current model, in turn with the other worker calls (the lesson asks the model). */
+  probeFacts(requests: EditRequest[]): Promise<FactPreview[]>;
   selectEdit(index: number | null): void;
   setSettingsDirty(dirty: boolean): void;
   dismissError(): void;
@@ -489,6 +491,14 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
           const p = get().preview;
           if (seq === previewSeq) set({ preview: { request, positions: p?.positions ?? null, result: null, error: isLabErrorInfo(e) ? e : toLabErrorInfo(e), loading: false } });
         }
+      });
+    },
+
+    probeFacts(requests) {
+      return withWorker(async () => {
+        const out: FactPreview[] = [];
+        for (const r of requests) out.push(await api().previewFact(r));
+        return out;
       });
     },
 

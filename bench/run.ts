@@ -59,6 +59,12 @@ function makePlan(a: BenchArgs): BenchPlan {
 }
 
 async function main(): Promise<void> {
+  // `npm run -s bench -- edit [--json] [--shape tiny,small]`: Node + Dawn, no browser (bench/edit.ts).
+  if (process.argv[2] === 'edit') {
+    const { runEditBench } = await import('./edit.ts');
+    await runEditBench(process.argv.slice(3));
+    process.exit(0);
+  }
   let args: BenchArgs;
   try {
     args = parseBenchArgs(process.argv.slice(2));

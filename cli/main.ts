@@ -2,6 +2,8 @@
 //   npm run -s lab -- score --model <id|dir> --texts <file> [--json]
 // Bad input: one line on stderr and a non-zero exit status; nothing half-written.
 import { CliError, parseArgs } from './args.ts';
+import { EXPORT_USAGE, exportCommand } from './export-easyedit.ts';
+import { IMPORT_USAGE, importCommand } from './import-results.ts';
 import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
 import { SWEEP_USAGE, sweepCommand } from './sweep.ts';
@@ -11,19 +13,23 @@ import { MINE_USAGE, mineCommand } from './mine.ts';
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
       file: a JSON array of strings, ME-PPL records [{"Text": ...}], or {"ids": [[...]]}
-  lab run <experiment.json> [--json] [--dump] [--save <dir>]
+  lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]
       replays an Experiment (shared/spec/experiment.md) and prints its Result
   ${SWEEP_USAGE}
   ${TRACE_USAGE}
-  ${MINE_USAGE}`;
+  ${MINE_USAGE}
+  ${EXPORT_USAGE}
+  ${IMPORT_USAGE}`;
 
-const BOOLEAN_FLAGS = new Set(['json', 'dump', 'resume', 'include-unknown']);
+const BOOLEAN_FLAGS = new Set(['json', 'dump', 'resume', 'include-unknown', 'counters']);
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   score: (argv) => scoreCommand(parseArgs(argv, BOOLEAN_FLAGS)),
   run: (argv) => runCommand(parseArgs(argv, BOOLEAN_FLAGS)),
   sweep: sweepCommand,
   trace: (argv) => traceCommand(parseArgs(argv, BOOLEAN_FLAGS)),
   mine: (argv) => mineCommand(parseArgs(argv, BOOLEAN_FLAGS)),
+  export: (argv) => exportCommand(parseArgs(argv, BOOLEAN_FLAGS)),
+  import: (argv) => importCommand(parseArgs(argv, BOOLEAN_FLAGS)),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,14 @@
-// `lab run <experiment.json> [--json] [--dump] [--save <dir>]`: replay an
+// `lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]`: replay an
 // Experiment (the share URL's schema) on the WebGPU engine and print the
 // Result (shared/spec/experiment.md): the baseline and one entry per edit.
+// --counters (debug): the engine's work per stage (dispatches, read-backs,
+// buffers created, uploads) as one JSON line on stderr.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { parseExperimentJson, type Experiment } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
+import { StageCounters } from '../models/gpu/stage-counters.ts';
 import { serializeGpt2 } from '../models/gpt2/save.ts';
 import { Lab } from '../models/lab.ts';
 import type { EditStep, EvalPoint } from '../models/lab-types.ts';
@@ -17,7 +20,7 @@ import { writeModelDir } from './save-model.ts';
 
 export async function runCommand(args: ParsedArgs): Promise<void> {
   const file = args.positionals[0];
-  if (!file) throw new CliError('lab run needs an experiment file: lab run <experiment.json> [--json] [--dump] [--save <dir>]');
+  if (!file) throw new CliError('lab run needs an experiment file: lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters]');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -30,12 +33,23 @@ export async function runCommand(args: ParsedArgs): Promise<void> {
   const local = resolve(dirname(file), exp.model);
   const model = existsSync(exp.model) || !existsSync(local) ? exp.model : local;
 
-  const lab = new Lab(await nodeGpuContext(), nodeLabEnv());
+  const ctx = await nodeGpuContext();
+  // Off unless asked for: the hot path pays nothing for counting by default.
+  const counters = args.flags.has('counters') ? new StageCounters(() => ctx.snapshotCounters()) : null;
+  if (counters) ctx.countWork();
+  const lab = new Lab(ctx, nodeLabEnv());
   await lab.loadModel(resolveModel(model), { onProgress: (p) => progressLine(`load ${pct(p.fraction)}`) });
   lab.setDump(args.flags.has('dump'));
-  const steps = await lab.replay(exp, { onProgress: (p) => progressLine(`${p.stage} ${pct(p.fraction)} ${p.detail ?? ''}`) });
+  const steps = await lab.replay(exp, {
+    onProgress: (p) => {
+      counters?.enter(p.stage);
+      progressLine(`${p.stage} ${pct(p.fraction)} ${p.detail ?? ''}`);
+    },
+  });
+  counters?.enter('baseline');
   const baseline = await lab.baseline();
   progressLine('');
+  if (counters) process.stderr.write(JSON.stringify({ counters: counters.finish() }) + '\n');
   if (save) {
     await writeModelDir(save, await serializeGpt2(lab.currentModel(), { butterfly_lab_experiment: JSON.stringify(lab.experiment()) }));
   }

@@ -30,3 +30,13 @@ test('without WebGPU the page explains why and what to do', async ({ page }) => 
   expect(problems.errors).toEqual([]);
   expect(problems.consoleErrors).toEqual([]);
 });
+
+test('without WebGPU, results computed elsewhere still plot', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('webgpu-unavailable')).toBeVisible();
+  const line = (v: unknown) => JSON.stringify(v) + '\n';
+  const text = line({ type: 'baseline', metrics: { me_ppl: 20, ppl_corpus: 20, tasks: {} } }) + [0, 1, 2].map((k) => line({ type: 'step', index: k, metrics: { me_ppl: 20 * (k + 2), ppl_corpus: 1, tasks: {} } })).join('');
+  await page.getByTestId('open-results-input').setInputFiles({ name: 'steps.jsonl', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('collapse-chart')).toHaveAttribute('data-series', '1');
+  await expect(page.getByTestId('collapse-chart').locator('.recharts-legend-item')).toHaveText(['steps.jsonl (imported) ME-PPL']);
+});

@@ -1,9 +1,14 @@
-// A new user's walk through the lab, on the demo model with the small
-// settings of lab-helpers.ts: what they hit must not happen again (issue 16).
+// A new user's walk through the lab with the small settings of lab-helpers.ts:
+// what they hit must not happen again (issue 16). The first test runs on the
+// fixture (128 positions); the second on the trained demo model, since it
+// checks that the demo stays selected after a failed hub load.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { saveScreenshot, watchProblems } from './support.ts';
-import { chooseCounterFact, DEMO_MODEL_ID, fastExperiment, labUrl, shownMePpl, waitForPoints, waitIdle } from './lab-helpers.ts';
+import { DEMO_MODEL_ID } from '../app/model-location.ts';
+import { chooseCounterFact, fastExperiment, labUrl, shownMePpl, waitForPoints, waitIdle } from './lab-helpers.ts';
+import { decodeShare } from '../app/share-codec.ts';
+import { splitHash } from '../app/lesson/hash-params.ts';
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(bytes: Buffer): { width: number; height: number } {
@@ -47,7 +52,7 @@ test('the PNG is the chart; Apply says why it is disabled and never applies a fa
   });
 
   await test.step('a prompt longer than the model’s positions: Apply disabled with the reason', async () => {
-    // Under the form's 500 characters, but about 300 tokens for a 128-position model.
+    // Under the form's 500 characters, but about 300 tokens for the fixture's 128 positions.
     await page.getByTestId('fact-prompt').fill(`{} ${'a, '.repeat(150)}plays`);
     await expect(page.getByTestId('fact-prompt-error')).toHaveCount(0);
     await expect(page.getByTestId('apply-blocked')).toContainText(/needs \d+ token positions .* the model has 128/, { timeout: 30_000 });
@@ -118,7 +123,7 @@ test('a costly link asks first, with an estimate and its edits, and declining ke
 test('a cancelled replay keeps the link; a failed hub load keeps the demo selected; a reload shows the saved points and the comparison at once', async ({ page }) => {
   test.setTimeout(1_800_000);
   const problems = watchProblems(page);
-  const url = labUrl(fastExperiment([{ prompt: 'The mother tongue of {} is', subject: 'Danielle Darrieux', target_new: 'English', target_true: 'French' }]));
+  const url = labUrl({ ...fastExperiment([{ prompt: 'The mother tongue of {} is', subject: 'Danielle Darrieux', target_new: 'English', target_true: 'French' }]), model: DEMO_MODEL_ID });
   const hash = url.slice(1);
 
   await test.step('cancel the link’s replay: the URL still holds the link', async () => {
@@ -137,7 +142,7 @@ test('a cancelled replay keeps the link; a failed hub load keeps the demo select
 
   await test.step('reload: the link replays in full', async () => {
     await page.reload();
-    await waitForPoints(page, 2, 600_000);
+    await waitForPoints(page, 2, 600_000, DEMO_MODEL_ID);
     await waitIdle(page, 600_000);
     await expect(page.getByTestId('share-held')).toHaveCount(0);
   });
@@ -161,7 +166,9 @@ test('a cancelled replay keeps the link; a failed hub load keeps the demo select
     await expect(page.getByTestId('op-progress')).toHaveAttribute('data-kind', 'replay');
     await waitIdle(page, 600_000);
     await expect(page.getByTestId('comparison')).toHaveCount(1);
-    expect(new URL(page.url()).hash).toContain('&cmp=');
+    // One payload: the frozen curve rides inside the experiment's part of the hash.
+    const { exp } = splitHash(new URL(page.url()).hash);
+    expect(decodeShare(exp!).comparisons.map((c) => c.method)).toEqual(['rome']);
   });
   const compared = await shownMePpl(page);
 

@@ -29,6 +29,7 @@ import type { GpuContext } from './gpu/context.ts';
 import { generate } from './gpt2/generate.ts';
 import { gpt2ParameterCount } from './gpt2/presets.ts';
 import { loadGpt2, type LoadProgress, type ModelFiles } from './gpt2/load.ts';
+import type { Gpt2Config } from './gpt2/config.ts';
 import type { Gpt2Model } from './gpt2/model.ts';
 import { scoreSequences } from './gpt2/score.ts';
 import type { ConfigureResult, EditStep, EvalPoint, FactPreview, ModelSummary } from './lab-types.ts';
@@ -156,7 +157,7 @@ export class Lab {
       dtype: m.weights.wte[0]!.table.dtype === 'f16' ? 'f16' : 'f32',
       parameterCount: gpt2ParameterCount(c),
       bytes: m.weights.bytes,
-      defaultLayer: defaultRomeLayer(c.nLayer),
+      defaultLayer: defaultRomeLayer(c.nLayer, c.editLayer),
       methods: [...IMPLEMENTED_METHODS],
     };
   }
@@ -182,7 +183,7 @@ export class Lab {
       eval: { ...structuredClone(DEFAULT_SETTINGS.eval), ...given.eval },
     };
     const method = this.methodOf(next.method);
-    const spec = this.resolved(method, next.method, config.nLayer);
+    const spec = this.resolved(method, next.method, config);
     if (next.mode !== this.settings.mode && this.steps.length) throw new LabError('reset the edits before switching between sequential and single mode');
     const cur = this.settings;
     const needs = method.needs(spec);
@@ -226,9 +227,9 @@ export class Lab {
   }
 
   /** The spec with its defaults for this model; a bad layer becomes a LabError. */
-  private resolved(method: EditMethod, spec: MethodSpec, nLayer: number): MethodSpec {
+  private resolved(method: EditMethod, spec: MethodSpec, config: Gpt2Config): MethodSpec {
     try {
-      return method.resolve(spec, nLayer);
+      return method.resolve(spec, config.nLayer, config.editLayer);
     } catch (e) {
       throw new LabError(e instanceof Error ? e.message : String(e));
     }
@@ -254,6 +255,8 @@ export class Lab {
 
   /** ME-PPL, then the probe's edit metrics, then each planned task; streamed through opts.onPartial. */
   private async score(base: EvalPoint | null, opts: OpOptions): Promise<EvalPoint> {
+    // Said when it starts, as an edit is: per-stage counters (lab run --counters) book work to the stage last announced.
+    opts.onProgress?.({ stage: 'evaluate', fraction: 0 });
     const ids = await this.evalIds(opts.signal);
     const tasks = await this.evalTasks(opts.signal);
     return evaluatePoint({
@@ -314,7 +317,7 @@ export class Lab {
     const model = this.requireModel();
     const tok = this.requireTok();
     const method = this.methodOf(methodSpec);
-    const spec = this.resolved(method, methodSpec, model.config.nLayer);
+    const spec = this.resolved(method, methodSpec, model.config);
     const hp = romeHparams(model.config.nLayer, spec);
     const known = this.templatesFor(method, spec);
     const templates = known ?? ['{}', `${'x '.repeat(GENERATED_TEMPLATE_TOKENS).trim()}. {}`];
@@ -402,7 +405,7 @@ export class Lab {
     const history = this.requireHistory();
     const method = this.methodOf(methodSpec);
     const prepared = this.prepare(request);
-    const spec = this.resolved(method, methodSpec, this.requireModel().config.nLayer);
+    const spec = this.resolved(method, methodSpec, this.requireModel().config);
     // Before anything costly runs when the templates are known, else right after they are generated.
     if (this.templatesFor(method, spec)) this.checkFactFits(request, methodSpec);
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
@@ -448,7 +451,7 @@ export class Lab {
   /** What a method computes with: the model, the resolved knobs, the prepared statistics and templates, progress. */
   private methodContext(method: EditMethod, spec: MethodSpec, opts: OpOptions): MethodContext {
     const model = this.requireModel();
-    const resolved = this.resolved(method, spec, model.config.nLayer);
+    const resolved = this.resolved(method, spec, model.config);
     const history = this.requireHistory();
     return {
       model,

@@ -19,6 +19,8 @@ export type SettingValue = number | boolean | string | number[];
 export interface SettingContext {
   method: MethodName;
   nLayer: number;
+  /** The model's own edit layer (its config.json names one, from causal tracing): ROME's default layer there. */
+  editLayer?: number;
 }
 
 export interface SettingRow {
@@ -67,14 +69,15 @@ export const GPT2_SIZES = [
  * MLP, where causal tracing peaks for subjects' last tokens). Other depths:
  * the same relative depth as XL's (17/48).
  */
-export function defaultRomeLayer(nLayer: number): number {
+export function defaultRomeLayer(nLayer: number, editLayer?: number): number {
+  if (editLayer !== undefined && editLayer >= 0 && editLayer < nLayer) return editLayer;
   const known: Record<number, number> = { 48: 17, 36: 12, 24: 8, 12: 5 };
   return known[nLayer] ?? Math.max(0, Math.min(nLayer - 1, Math.round((17 / 48) * nLayer)));
 }
 
 /** MEMIT/AlphaEdit: XL's 13–17, elsewhere the same share of the depth (5/48, at least 2) ending at ROME's layer. */
-export function defaultMemitLayers(nLayer: number): number[] {
-  const last = defaultRomeLayer(nLayer);
+export function defaultMemitLayers(nLayer: number, editLayer?: number): number[] {
+  const last = defaultRomeLayer(nLayer, editLayer);
   const span = Math.min(last + 1, Math.max(2, Math.round((5 / 48) * nLayer)));
   return Array.from({ length: span }, (_, i) => last - span + 1 + i);
 }
@@ -132,7 +135,7 @@ export const SETTINGS: readonly SettingRow[] = [
     min: 0,
     max: 1023,
     maxForModel: (n) => n - 1,
-    default: ({ nLayer }) => defaultRomeLayer(nLayer),
+    default: ({ nLayer, editLayer }) => defaultRomeLayer(nLayer, editLayer),
     defaultNote: 'XL 17, large 12, medium 8, small 5 (causal-tracing peak used by GPT-2-small ports); other depths 17/48 of the depth',
   },
   {
@@ -146,7 +149,7 @@ export const SETTINGS: readonly SettingRow[] = [
     max: 1023,
     maxForModel: (n) => n - 1,
     maxLength: 64,
-    default: ({ method, nLayer }) => (method === 'ft-l' ? [0] : method === 'mend' ? defaultMendLayers(nLayer) : defaultMemitLayers(nLayer)),
+    default: ({ method, nLayer, editLayer }) => (method === 'ft-l' ? [0] : method === 'mend' ? defaultMendLayers(nLayer) : defaultMemitLayers(nLayer, editLayer)),
     defaultNote: "MEMIT/AlphaEdit: XL 13–17, elsewhere 5/48 of the depth (at least 2) ending at ROME's layer; FT-L: layer 0; MEND: XL 45–47, elsewhere the last 3/48 of the depth",
   },
   { key: 'method.v_num_grad_steps', type: 'int', label: 'v* steps', help: 'gradient steps of the v* (or z) optimisation', unit: 'steps', flag: 'v-steps', methods: V_STAR, min: 1, max: 1000, default: () => 20 },
@@ -333,6 +336,6 @@ export function withSetting<T extends Settings>(exp: T, key: SettingKey, value: 
 }
 
 /** The row's value for an experiment on an `nLayer`-layer model: as stated, else the default. */
-export function effectiveSetting(exp: Settings, key: SettingKey, nLayer: number): SettingValue | undefined {
-  return getSetting(exp, key) ?? settingRow(key).default({ method: exp.method.name, nLayer });
+export function effectiveSetting(exp: Settings, key: SettingKey, nLayer: number, editLayer?: number): SettingValue | undefined {
+  return getSetting(exp, key) ?? settingRow(key).default({ method: exp.method.name, nLayer, editLayer });
 }

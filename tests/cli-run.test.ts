@@ -34,8 +34,12 @@ describe('lab run', () => {
     const file = join(dir, 'rome.json');
     writeFileSync(file, JSON.stringify(experiment('rome')));
     const out = join(dir, 'saved');
-    const { stdout } = await run('npx', ['tsx', 'cli/main.ts', 'run', file, '--json', '--dump', '--save', out], { maxBuffer: 1 << 26, env: { ...process.env, BUTTERFLY_CACHE: join(dir, 'cache') } });
+    const { stdout, stderr } = await run('npx', ['tsx', 'cli/main.ts', 'run', file, '--json', '--dump', '--save', out, '--counters'], { maxBuffer: 1 << 26, env: { ...process.env, BUTTERFLY_CACHE: join(dir, 'cache') } });
     const result = JSON.parse(stdout);
+    // --counters: the engine's work per stage on stderr (counting leaves the results, checked below, alone).
+    const { counters } = JSON.parse(stderr.trim().split('\n').at(-1)!);
+    for (const stage of ['statistics', 'edit', 'evaluate']) expect(counters[stage]?.dispatches, stage).toBeGreaterThan(0);
+    expect(counters.edit.readbacks).toBeGreaterThan(0);
     expect(Math.abs(Math.log(result.baseline.ppl_corpus) - Math.log(seq.baseline.ppl))).toBeLessThan(1e-4);
     const want = seq.variants.rome.steps;
     expect(result.steps).toHaveLength(3);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateContextTemplates } from '../models/editing/templates.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
+import { greedyGenerate } from '../models/eval/greedy.ts';
+import { gpuScoringModel } from '../models/eval/scoring-model.ts';
 import { generate } from '../models/gpt2/generate.ts';
 import { loadGpt2 } from '../models/gpt2/load.ts';
 import { dirModelFiles } from '../models/gpt2/load-node.ts';
@@ -58,6 +60,43 @@ describe('generation', () => {
       expect(t.endsWith('. {}')).toBe(true);
       expect(t.split('{}')).toHaveLength(2);
     }
+  });
+
+  // The key/value cache against the uncached loop (each step re-runs the whole sequence): the same tokens.
+  const tiny = async () => loadGpt2(await nodeGpuContext(), dirModelFiles('public/models/tiny-gpt2'));
+  const ragged = (): number[][] => forward.texts.map((t: { ids: number[] }, i: number) => t.ids.slice(0, 3 + ((5 * i) % 11)));
+
+  it('the key/value cache gives the uncached greedy tokens for ragged prompts', async () => {
+    const model = await tiny();
+    const opts = { maxNewTokens: 4, stopAtEos: false };
+    expect(await generate(model, ragged(), opts)).toEqual(await generate(model, ragged(), { ...opts, cache: false }));
+  });
+
+  it('the key/value cache gives the uncached top-k samples for the same seed', async () => {
+    const model = await tiny();
+    const topK = (cache: boolean) => generate(model, ragged(), { maxNewTokens: 3, topK: 4, random: seededRandom(3), cache });
+    expect(await topK(true)).toEqual(await topK(false));
+  });
+
+  it('the key/value cache stops a sequence at the context limit, as without it', async () => {
+    const model = await tiny();
+    // A prompt two tokens short of the context gets two tokens; the short one runs on.
+    const n = model.config.nPositions;
+    const long = [Array.from({ length: n - 2 }, (_, i) => (i * 37) % 1000), [5, 6, 7]];
+    const a = await generate(model, long, { maxNewTokens: 3, stopAtEos: false });
+    expect(a.map((g) => g.length)).toEqual([2, 3]);
+    expect(a).toEqual(await generate(model, long, { maxNewTokens: 3, stopAtEos: false, cache: false }));
+  });
+
+  it('greedy QA answers are the same through the cache and the step-by-step loop', async () => {
+    const model = await tiny();
+    const tok = loadGpt2TokenizerFromDir();
+    const lm = gpuScoringModel(model);
+    const prompts = ['Q: who wrote the book?\nA:', 'The capital of France is', 'One, two,'].map((t) => tok.encode(t));
+    const opts = { maxNewTokens: 4, until: ['\n', '.', ','] };
+    const cached = await greedyGenerate(lm, tok, prompts, opts);
+    const looped = await greedyGenerate({ ...lm, greedy: undefined }, tok, prompts, opts);
+    expect(cached).toEqual(looped);
   });
 
   it('seeded subsamples are stable and distinct', () => {

@@ -62,7 +62,7 @@ describe('parseGpt2Config', () => {
   });
 
   it('rejects other architectures and activations clearly', () => {
-    expect(configError(tinyWith({ model_type: 'llama' }))).toMatch(/"model_type" must be "gpt2", got "llama"/);
+    expect(configError(tinyWith({ model_type: 'llama' }))).toMatch(/"model_type" must be "gpt2", got "llama": only GPT-2 runs on this engine; other causal LMs run with EasyEdit/);
     expect(configError(tinyWith({ activation_function: 'gelu' }))).toMatch(/"activation_function" must be "gelu_new" .* got "gelu"/);
     expect(configError(tinyWith({ activation_function: 'relu' }))).toMatch(/got "relu"/);
     expect(configError(tinyWith({ n_head: 5 }))).toMatch(/"n_embd" \(64\) must be divisible by "n_head" \(5\)/);

@@ -57,4 +57,19 @@ describe('GPT-2 on WebGPU matches the float64 goldens', () => {
     const [head] = await scoreSequences(model, [long.slice(0, 128)]);
     expect(maxAbsDiff(s!.nll.slice(0, 127), head!.nll)).toBeLessThan(1e-5);
   });
+
+  it('lastOnly scores each sequence\'s last token as the full pass does (also past the context)', async () => {
+    const ctx = await nodeGpuContext();
+    const model = await loadGpt2(ctx, dirModelFiles(MODEL_DIR));
+    const long = Array.from({ length: 160 }, (_, i) => (i * 7919) % 50257);
+    const seqs = [...texts.map((t) => t.ids), long, [464, 3290]];
+    const full = await scoreSequences(model, seqs, { maxRows: 128, stride: 100 });
+    const last = await scoreSequences(model, seqs, { maxRows: 128, stride: 100, lastOnly: true });
+    seqs.forEach((s, i) => {
+      const n = s.length - 2;
+      expect(last[i]!.argmax[n]).toBe(full[i]!.argmax[n]);
+      expect(Math.abs(last[i]!.nll[n]! - full[i]!.nll[n]!)).toBeLessThan(1e-5);
+      if (n > 0) expect(last[i]!.nll[0]).toBe(0); // not scored
+    });
+  });
 });

@@ -12,7 +12,8 @@ describe('hard_cases.json in the fact browser', () => {
       ],
     });
     expect(h.collapseFactor).toBe(10);
-    expect(h.byCase.get(7)).toEqual({ caseId: 7, ratioRome: 31.5, ratioCRome: 1.2, subjectAtStart: true });
+    expect(h.byCase.get(7)).toEqual({ caseId: 7, ratioRome: 31.5, ratioCRome: 1.2, subjectAtStart: true, request: null });
+    expect(h.stats).toBeNull();
     expect(h.byCase.get(9)!.ratioRome).toBe(Infinity);
     expect(formatRatio(Infinity)).toBe('×∞');
     expect(formatRatio(31.5)).toBe('×31.5');

@@ -94,4 +94,57 @@ describe('v* loss at the unembedding', () => {
     // Rows without a loss get no gradient.
     expect(g.slice(0, d).every((x) => x === 0)).toBe(true);
   });
+
+  it('one pass over 13 awkward chunks matches float64 while the running maximum moves between chunks', async () => {
+    const CHUNK = 4099;
+    const ctx = await nodeGpuContext();
+    const model = await loadGpt2(ctx, dirModelFiles('public/models/tiny-gpt2'), { vocabChunkRows: CHUNK });
+    expect(model.weights.wte.length).toBe(Math.ceil(V / CHUNK));
+    // Rows pointed at late vocabulary entries: their maximum logit lies many chunks after the first.
+    const hm = Float64Array.from(randomArray(R * d, 21, 0.3));
+    const aim = (row: number, v: number) => {
+      let n2 = 0;
+      for (let j = 0; j < d; j++) n2 += wte[v * d + j]! ** 2;
+      for (let j = 0; j < d; j++) hm[row * d + j]! += (12 * wte[v * d + j]!) / n2;
+    };
+    aim(0, 49_000);
+    aim(3, 26_000);
+    const moving: LossRow[] = [
+      { row: 0, kind: 'nll', target: 123, weight: 0.3 },
+      { row: 2, kind: 'nll', target: 30_000, weight: 0.2 },
+      { row: 3, kind: 'kl', weight: 0.125 },
+    ];
+    for (const r of [0, 3]) {
+      const z = logSoftmax(hm, r * d);
+      let firstMax = -Infinity;
+      for (let v = 0; v < CHUNK; v++) firstMax = Math.max(firstMax, z[v]!);
+      let best = 0;
+      for (let v = 0; v < V; v++) if (z[v]! > z[best]!) best = v;
+      expect(Math.floor(best / CHUNK)).toBeGreaterThan(1);
+      expect(z[best]!).toBeGreaterThan(firstMax + 1);
+    }
+    const hidden = ctx.upload(Float32Array.from(hm), [R, d]);
+    const q0 = ctx.empty([V], 'f32', 'q');
+    const first = await vocabLoss(model, hidden, moving, { q: q0, initQ: true, grad: true });
+    const ref0 = lossRef(hm, moving.filter((r) => r.kind === 'nll'), q);
+    expect(first.values[2]).toBe(0);
+    expect(Math.abs(first.loss - ref0.loss) / ref0.loss).toBeLessThan(1e-5);
+    // Iteration 0: the KL row adds nothing to the gradient.
+    expect(relL2(await ctx.downloadF32(first.dHidden!), ref0.grad)).toBeLessThan(1e-4);
+    expect(relL2(await ctx.downloadF32(q0), logSoftmax(hm, 3 * d))).toBeLessThan(1e-6);
+
+    const qt = ctx.upload(Float32Array.from(q), [V]);
+    const got = await vocabLoss(model, hidden, moving, { q: qt, grad: true });
+    const want = lossRef(hm, moving, q);
+    expect(Math.abs(got.loss - want.loss) / want.loss).toBeLessThan(1e-5);
+    const g = await ctx.downloadF32(got.dHidden!);
+    expect(relL2(g, want.grad)).toBeLessThan(1e-4);
+    // Each row's gradient on its own (a small row must not hide behind a large one).
+    for (const r of [0, 2, 3]) expect(relL2(g.slice(r * d, (r + 1) * d), want.grad.slice(r * d, (r + 1) * d))).toBeLessThan(1e-4);
+    expect(g.slice(1 * d, 2 * d).every((x) => x === 0)).toBe(true);
+    // Without the gradient: the same values.
+    const noGrad = await vocabLoss(model, hidden, moving, { q: qt });
+    expect(noGrad.dHidden).toBeUndefined();
+    noGrad.values.forEach((v, i) => expect(Math.abs(v - got.values[i]!)).toBeLessThan(1e-9));
+  });
 });

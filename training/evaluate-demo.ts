@@ -28,30 +28,37 @@ const model = await loadGpt2(ctx, dirModelFiles(dir));
 interface Fact { id: string; source: string; target_ids: number[]; trained_ids: number[][]; heldout_ids: number[][] }
 const facts = (JSON.parse(readFileSync(factsPath, 'utf8')) as { facts: Fact[] }).facts;
 
-/** Share of prompts whose top-1 next token is the target's first token. */
-async function recall(rows: { ids: number[]; target: number }[]): Promise<number> {
+/** Per prompt: is the top-1 next token the target's first token? Each prompt is scored once. */
+async function hits(rows: { ids: number[]; target: number }[]): Promise<boolean[]> {
   const scores = await scoreSequences(model, rows.map((r) => [...r.ids, r.target]), {
+    lastOnly: true,
     onProgress: (d, n) => process.stderr.write(`\rrecall ${d}/${n}   `),
   });
-  let hits = 0;
-  scores.forEach((s, i) => {
-    if (s.argmax[rows[i]!.ids.length - 1] === rows[i]!.target) hits++;
-  });
-  return hits / rows.length;
+  return scores.map((s, i) => s.argmax[rows[i]!.ids.length - 1] === rows[i]!.target);
 }
-const per = (which: 'trained_ids' | 'heldout_ids', source?: string) =>
-  facts.filter((f) => !source || f.source === source).flatMap((f) => f[which].map((ids) => ({ ids, target: f.target_ids[0]! })));
+type Which = 'trained_ids' | 'heldout_ids';
+const rowsOf = (which: Which) => facts.flatMap((f) => f[which].map((ids) => ({ ids, target: f.target_ids[0]!, source: f.source })));
+const share = (h: boolean[], keep: boolean[]) => {
+  const n = keep.filter(Boolean).length;
+  return h.filter((x, i) => x && keep[i]).length / Math.max(1, n);
+};
 
 const t0 = Date.now();
 const result: Record<string, unknown> = {};
+const trainedRows = rowsOf('trained_ids');
+const heldRows = rowsOf('heldout_ids');
+const trainedHits = await hits(trainedRows);
+const heldHits = await hits(heldRows);
+const all = (rows: { source: string }[]) => rows.map(() => true);
+const from = (rows: { source: string }[], src: string) => rows.map((r) => r.source === src);
 result.recall = {
-  trained: await recall(per('trained_ids')),
-  heldout: await recall(per('heldout_ids')),
-  trained_counterfact: await recall(per('trained_ids', 'counterfact')),
-  heldout_counterfact: await recall(per('heldout_ids', 'counterfact')),
-  trained_known: await recall(per('trained_ids', 'known_1000')),
-  heldout_known: await recall(per('heldout_ids', 'known_1000')),
-  prompts: { trained: per('trained_ids').length, heldout: per('heldout_ids').length },
+  trained: share(trainedHits, all(trainedRows)),
+  heldout: share(heldHits, all(heldRows)),
+  trained_counterfact: share(trainedHits, from(trainedRows, 'counterfact')),
+  heldout_counterfact: share(heldHits, from(heldRows, 'counterfact')),
+  trained_known: share(trainedHits, from(trainedRows, 'known_1000')),
+  heldout_known: share(heldHits, from(heldRows, 'known_1000')),
+  prompts: { trained: trainedRows.length, heldout: heldRows.length },
 };
 process.stderr.write(`\nrecall done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 

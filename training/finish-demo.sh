@@ -15,9 +15,10 @@ LAB="npx tsx cli/main.ts"
 mkdir -p "$R"
 # The edit layer causal tracing picked (the trace step writes it).
 layer() { node -p "JSON.parse(require('fs').readFileSync('$R/trace/trace.json', 'utf8')).bestLayer"; }
-experiment() { # $1 method, $2 mode: an Experiment on the shipped statistics of the traced layer
+experiment() { # $1 method, $2 mode: an Experiment with the model's own defaults (its traced layer);
+  # ROME and C-ROME read the shipped statistics of that layer, the multi-layer methods compute theirs.
   local L; L=$(layer)
-  node -e "console.log(JSON.stringify({version: 1, model: '$M', method: {name: '$1', layer: $L}, stats: {npz: '$M/stats/layer${L}_mom2.npz'}, mode: '$2', eval: {texts: 'me-ppl-50', collapse_factor: 10}}, null, 1))"
+  node -e "const m = '$1'; const one = m === 'rome' || m === 'c-rome'; console.log(JSON.stringify({version: 1, model: '$M', method: {name: m}, ...(one ? {stats: {npz: '$M/stats/layer${L}_mom2.npz'}} : {}), mode: '$2', eval: {texts: 'me-ppl-50', collapse_factor: 10}}, null, 1))"
 }
 steps=${*:-stats facts trace eval mine sweep card}
 for s in $steps; do
@@ -25,7 +26,9 @@ for s in $steps; do
   case $s in
     stats) "$PY" training/stats_demo.py --model "$M" --data training/work --tokens 200000 ;;
     facts) "$PY" training/public_facts.py training/work/facts.json "$M/facts.json" ;;
-    trace) $LAB trace --model "$M" --cases 40 --samples 5 --out "$R/trace" && cp "$R/trace/trace.svg" "$M/trace.svg" ;;
+    trace) $LAB trace --model "$M" --cases 40 --samples 5 --out "$R/trace" && cp "$R/trace/trace.svg" "$M/trace.svg"
+      # the lab's default layer for this model (config.json "butterfly_lab.edit_layer")
+      node -e "const f = '$M/config.json', fs = require('fs'); const c = JSON.parse(fs.readFileSync(f, 'utf8')); c.butterfly_lab = { edit_layer: $(layer) }; fs.writeFileSync(f, JSON.stringify(c, null, 2) + '\n')" ;;
     eval) npx tsx training/evaluate-demo.ts "$M" training/work/facts.json "$R/eval.json" 5 ;;
     mine) $LAB mine --model "$M" --layer "$(layer)" --cases 20 --candidates 500 --out "$M" --json > "$R/mine.json" ;;
     sweep) experiment rome single > "$R/rome-single.json" && $LAB sweep "$R/rome-single.json" --cases 50 --out "$R/single-50" ;;

@@ -3,7 +3,7 @@
 // base URL), key statistics are cached in IndexedDB, hub downloads in the
 // Cache API when the browser offers it.
 import { IdbStatsStore } from '../models/editing/stats-cache-idb.ts';
-import type { RangeCache } from '../models/io/http-source.ts';
+import { HttpSource, type RangeCache } from '../models/io/http-source.ts';
 import type { LabEnv } from '../models/lab.ts';
 import { Gpt2Tokenizer } from '../models/tokenizer/gpt2-tokenizer.ts';
 
@@ -46,6 +46,14 @@ export function browserLabEnv(): LabEnv {
       return (await fetchOk(path, signal)).text();
     },
     statsStore,
+    // ROME-format .npz statistics shipped with the app (a model folder's stats/).
+    // A shared link must not make the page fetch from anywhere else.
+    openBytes(location) {
+      if (!/^public\/[\w-]+(\/[\w.-]+)*\.npz$/.test(location) || location.includes('..')) {
+        throw new Error(`In the browser, .npz statistics must be files shipped with the lab (public/…/*.npz), not “${location.slice(0, 80)}”.`);
+      }
+      return new HttpSource(assetUrl(location.slice('public/'.length)));
+    },
   };
 }
 

@@ -1,6 +1,6 @@
-import { useRef } from 'react';
+import { useId, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
-import { chartRows, logTicks, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
+import { chartRows, logTicks, referenceSeries, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
 import { ACCURACY_DOMAIN, ACCURACY_TICKS, BASELINE_COLOR, COLLAPSED_COLOR, lineStyles } from '../chart-style.ts';
 import { formatPpl } from '../format.ts';
 import { useCurves } from '../use-curves.ts';
@@ -18,27 +18,30 @@ function dotFor(color: string, key: string) {
 }
 
 /** ME-PPL (log) against the number of edits; any task accuracies on a 0..1 axis at the right. */
-export function CollapseChart() {
+export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const series = useCurves();
   const svgHolder = useRef<HTMLDivElement>(null);
+  const titleId = useId(); // the lesson's presentation shows a second chart
   const { rows, tasks, domain } = chartRows(series);
-  const live = series[0]!;
+  // Without a model, imported results still plot: their first curve gives the reference lines.
+  const live = referenceSeries(series) ?? series[0]!;
   const baseline = live.points[0]?.me_ppl;
   const threshold = baseline !== undefined ? baseline * live.collapseFactor : undefined;
-  const points = live.points.length;
+  const points = series[0]!.points.length;
+  const shown = series.filter((s) => s.points.length > 0).length;
   const styles = lineStyles(series, tasks);
 
   return (
-    <section className="card panel" data-testid="collapse-chart" data-points={points} aria-labelledby="chart-title">
+    <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby={titleId}>
       <div className="panel-head">
-        <h3 id="chart-title">Perplexity against edits</h3>
-        {points > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
+        <h3 id={titleId}>Perplexity against edits</h3>
+        {shown > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
       </div>
-      {points === 0 ? (
-        <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point.</p>
+      {shown === 0 ? (
+        <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point. Or open results from a GPU run (below).</p>
       ) : (
         <div ref={svgHolder} className="chart-holder">
-          <ResponsiveContainer width="100%" height={320}>
+          <ResponsiveContainer width="100%" height={height}>
             <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 20 : 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#e1e4ee" strokeDasharray="3 3" />
               <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} label={{ value: 'edits', position: 'insideBottomRight', offset: -4 }} />
@@ -75,6 +78,7 @@ export function CollapseChart() {
                 <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED_COLOR} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED_COLOR, fontSize: 11 }} />
               )}
               {series.map((s, i) => {
+                if (!s.points.length) return null; // no model yet: no empty live line in the legend
                 const { color, dash, width } = styles.ppl[i]!;
                 return (
                   <Line

@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { searchCounterFact } from '../counterfact.ts';
 import { formatRatio } from '../hard-cases.ts';
+import { DEMO_MODEL_URL } from '../model-location.ts';
 import { useFacts } from '../store-facts.ts';
 import { useLabSession } from '../store-lab.ts';
 
@@ -21,8 +22,8 @@ export function CounterFactBrowser() {
   const loadHardCases = useFacts((s) => s.loadHardCases);
 
   useEffect(() => void load(), [load]);
-  // A model folder served with the app may ship the facts `lab mine` found collapse-prone for it.
-  const hardUrl = location?.kind === 'url' ? `${import.meta.env.BASE_URL}${location.url}hard_cases.json` : null;
+  // The demo model ships the facts `lab mine` found collapse-prone for it (other models have none to fetch).
+  const hardUrl = location?.kind === 'url' && location.url === DEMO_MODEL_URL ? `${import.meta.env.BASE_URL}${location.url}hard_cases.json` : null;
   useEffect(() => void loadHardCases(hardUrl), [loadHardCases, hardUrl]);
   const hits = useMemo(() => {
     if (!records) return [];

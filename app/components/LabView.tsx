@@ -6,12 +6,17 @@ import { EditDetails } from './EditDetails.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { FactPanel } from './FactPanel.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
+import { LessonChartFocus } from './LessonChartFocus.tsx';
+import { LessonPanel } from './LessonPanel.tsx';
 import { LinkErrorBanner } from './LinkErrorBanner.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { NoticeBanner } from './NoticeBanner.tsx';
+import { OpenResults } from './OpenResults.tsx';
+import { OpenResultsNotice } from './OpenResultsNotice.tsx';
 import { OperationProgress } from './OperationProgress.tsx';
 import { PendingExperimentBanner } from './PendingExperimentBanner.tsx';
 import { PointsTable } from './PointsTable.tsx';
+import { PresetsPanel } from './PresetsPanel.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { SoftwareAdapterNotice } from './SoftwareAdapterNotice.tsx';
@@ -27,21 +32,27 @@ export function LabView({ probe }: { probe: ProbeSuccess }) {
     <div className="lab" data-testid="lab">
       <LinkErrorBanner />
       <PendingExperimentBanner />
+      <OpenResultsNotice />
       <ErrorBanner />
       <NoticeBanner />
       {probe.info.isSoftware && <SoftwareAdapterNotice />}
       <OperationProgress />
       <div className="lab-grid">
         <aside className="lab-side">
+          <LessonPanel />
           <ModelPanel probe={probe} />
           <SettingsPanel />
+          <PresetsPanel />
         </aside>
         <div className="lab-main">
           <FactPanel />
-          <Suspense fallback={<section className="card panel muted" data-testid="chart-loading">Loading the chart…</section>}>
-            <CollapseChart />
-          </Suspense>
+          <LessonChartFocus>
+            <Suspense fallback={<section className="card panel muted" data-testid="chart-loading">Loading the chart…</section>}>
+              <CollapseChart />
+            </Suspense>
+          </LessonChartFocus>
           {restored && !hasModel && <PointsTable />}
+          <OpenResults />
           {hasModel && (
             <>
               <PointsTable />

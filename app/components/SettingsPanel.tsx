@@ -14,7 +14,9 @@ export function SettingsPanel() {
   const apply = useLabSession((s) => s.applySettings);
   const setDirty = useLabSession((s) => s.setSettingsDirty);
   const nLayer = model?.nLayer ?? 12;
-  const applied = useMemo(() => draftOf(settings, nLayer), [settings, nLayer]);
+  // The model's default layer: its folder's traced edit layer where it names one.
+  const editLayer = model?.defaultLayer;
+  const applied = useMemo(() => draftOf(settings, nLayer, editLayer), [settings, nLayer, editLayer]);
   const [draft, setDraft] = useState<SettingsDraft>(applied);
   useEffect(() => setDraft(applied), [applied]);
 
@@ -25,7 +27,7 @@ export function SettingsPanel() {
   const modeChange = draft['mode'] !== applied['mode'];
   const field = (k: string) => (v: string) =>
     // Another method starts from its own defaults for this size.
-    setDraft((d) => (k === 'method.name' ? switchMethod(d, v as MethodName, nLayer) : { ...d, [k]: v }));
+    setDraft((d) => (k === 'method.name' ? switchMethod(d, v as MethodName, nLayer, editLayer) : { ...d, [k]: v }));
   const rows = visibleRows(draft);
 
   return (
@@ -64,7 +66,7 @@ export function SettingsPanel() {
         <button type="button" className="button button-secondary small-button" disabled={!dirty} onClick={() => setDraft(applied)}>
           Discard
         </button>
-        <button type="button" className="button button-secondary small-button" onClick={() => setDraft(draftOf(defaultSettings(nLayer, draft['method.name'] as MethodName), nLayer))} title="The method's defaults for this model size">
+        <button type="button" className="button button-secondary small-button" onClick={() => setDraft(draftOf(defaultSettings(nLayer, draft['method.name'] as MethodName, editLayer), nLayer, editLayer))} title="The method's defaults for this model size">
           Defaults
         </button>
       </div>

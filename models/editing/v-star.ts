@@ -2,12 +2,15 @@
 // MLP output of layer l at the subject's last token so that the model says
 // the new target, with a KL anchor and a weight decay; v* = target_init + δ.
 // Forward and backward run on the GPU; Adam runs on the CPU in float64 over
-// the d numbers of δ.
+// the d numbers of δ. Per step: blocks l+1.. forward (blocks ..l ran once per
+// edit), one pass over the vocabulary for the loss and its gradient, the
+// backward, and one read-back of a few floats per loss row plus ∂loss/∂δ.
 import { gatherRows } from '../kernels/embedding.ts';
-import { addToRows } from '../kernels/rows.ts';
+import { VSTAR_STATE_WIDTH } from '../kernels/cross-entropy.ts';
+import { addToRows, sumRowsInto } from '../kernels/rows.ts';
 import { backwardTo } from '../gpt2/backward.ts';
-import { copyOf, releaseTape, type Gpt2Model, type Tape } from '../gpt2/model.ts';
-import { vocabLoss, type LossRow } from '../gpt2/vocab-loss.ts';
+import { releaseTape, type Gpt2Model, type Tape } from '../gpt2/model.ts';
+import { VocabLossPass, type LossRow } from '../gpt2/vocab-loss.ts';
 import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { RomeHparams } from './rome-hparams.ts';
 import { targetIdsOf } from './prepared.ts';
@@ -101,6 +104,12 @@ export async function computeVStar(
   const maxNorm = hp.clamp_norm_factor * Math.sqrt(tiNorm2);
 
   const q = ctx.empty([config.vocabSize], 'f32', 'v.klInit');
+  const lossPass = new VocabLossPass(model, lossRows);
+  const m = lossRows.length;
+  // One read-back per step: the loss state ([m, 4]) then ∂loss/∂δ ([d]).
+  const readout = ctx.empty([m * VSTAR_STATE_WIDTH + d], 'f32', 'v.readout');
+  const deltaT = ctx.empty([d], 'f32', 'v.delta');
+  const h = ctx.empty(h0.shape, 'f32', 'v.h');
   const delta = new Float64Array(d);
   const adamM = new Float64Array(d);
   const adamV = new Float64Array(d);
@@ -114,14 +123,26 @@ export async function computeVStar(
       opts.signal?.throwIfAborted();
       const last = it === hp.v_num_grad_steps - 1;
       // Forward with δ from the residual after block l.
-      const h = copyOf(ctx, h0);
-      const deltaT = ctx.upload(Float32Array.from(delta), [d], 'f32', 'v.delta');
+      ctx.write(deltaT, Float32Array.from(delta));
+      ctx.copy(h0, h);
       addToRows(ctx, h, lookupRows, deltaT);
       const tape: Tape = { blocks: new Map() };
       model.blocks(h, batch, l + 1, config.nLayer, undefined, tape);
       const hidden = model.finalNorm(h, tape);
-      ctx.release(h, deltaT);
-      const res = await vocabLoss(model, hidden, lossRows, { q, initQ: it === 0, grad: !last });
+      const initQ = it === 0;
+      const dHidden = lossPass.record(hidden, readout, { q, initQ, grad: !last });
+      // The backward is recorded before the loss is known: reading the loss
+      // first would cost a second round trip every step, and only the step
+      // that stops early wastes its backward.
+      if (dHidden) {
+        const dh = backwardTo(model, l + 1, dHidden, batch, tape);
+        sumRowsInto(ctx, dh, lookupRows, readout, m * VSTAR_STATE_WIDTH);
+        ctx.release(dh);
+      }
+      ctx.release(hidden, dHidden);
+      releaseTape(ctx, tape);
+      const host = await ctx.downloadF32(readout);
+      const res = lossPass.decode(host.subarray(0, m * VSTAR_STATE_WIDTH), initQ);
 
       const nllEach = new Array<number>(nRewrite).fill(0);
       let klSum = 0;
@@ -137,28 +158,19 @@ export async function computeVStar(
       opts.onStep?.(it, loss);
 
       const stop = loss < hp.early_stop_loss || last;
-      let grad: Float64Array | null = null;
-      if (!stop && res.dHidden) {
-        const dh = backwardTo(model, l + 1, res.dHidden, batch, tape);
-        const g = await ctx.downloadF32(gatherRows(ctx, dh, lookupRows));
-        ctx.release(dh);
-        grad = new Float64Array(d);
-        for (let r = 0; r < prompts.length; r++) for (let j = 0; j < d; j++) grad[j]! += g[r * d + j]!;
-      }
-      ctx.release(hidden, res.dHidden);
-      releaseTape(ctx, tape);
       if (stop) {
         earlyStopped = loss < hp.early_stop_loss;
         break;
       }
       // ∂(wd·‖δ‖/‖ti‖²)/∂δ = wd·δ/‖δ‖/‖ti‖², and 0 at δ = 0 (as torch).
-      if (deltaNorm > 0) for (let j = 0; j < d; j++) grad![j]! += (hp.v_weight_decay * delta[j]!) / deltaNorm / tiNorm2;
+      const grad = Float64Array.from(host.subarray(m * VSTAR_STATE_WIDTH));
+      if (deltaNorm > 0) for (let j = 0; j < d; j++) grad[j]! += (hp.v_weight_decay * delta[j]!) / deltaNorm / tiNorm2;
       // Adam (torch defaults), then the clamp.
       adamSteps++;
       const bc1 = 1 - b1 ** adamSteps;
       const bc2 = 1 - b2 ** adamSteps;
       for (let j = 0; j < d; j++) {
-        const gj = grad![j]!;
+        const gj = grad[j]!;
         adamM[j] = b1 * adamM[j]! + (1 - b1) * gj;
         adamV[j] = b2 * adamV[j]! + (1 - b2) * gj * gj;
         delta[j]! -= (hp.v_lr / bc1) * (adamM[j]! / (Math.sqrt(adamV[j]!) / Math.sqrt(bc2) + eps));
@@ -167,7 +179,8 @@ export async function computeVStar(
       if (n > maxNorm) for (let j = 0; j < d; j++) delta[j]! *= maxNorm / n;
     }
   } finally {
-    ctx.release(h0, q, lookupRows, batch.ids);
+    ctx.release(h0, h, q, lookupRows, batch.ids, readout, deltaT);
+    lossPass.release();
   }
   const vStar = targetInit.map((x, j) => x + delta[j]!);
   return { targetIds, prompts, targetInit, vStar, delta, trace, losses: trace.map((t) => t.loss), adamSteps, earlyStopped };

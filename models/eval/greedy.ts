@@ -41,6 +41,18 @@ export async function greedyGenerate(lm: ScoringModel, tok: Gpt2Tokenizer, promp
     return p.slice(Math.max(0, p.length - room));
   });
   const out: Generation[] = prompts.map((p, i) => ({ text: '', tokens: [], truncated: p.length - seqs[i]!.length }));
+  if (lm.greedy) {
+    // One prefill per prompt and one row per new token (key/value cache); EOS ends an answer and is not part of it.
+    const tokens = await lm.greedy(seqs, {
+      maxNewTokens: opts.maxNewTokens,
+      stopWhen: (_, added) => cutAtStop(tok.decode(added), opts.until).stopped,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
+    tokens.forEach((t, i) => (out[i]!.tokens = t.at(-1) === EOS ? t.slice(0, -1) : t));
+    for (const g of out) g.text = cutAtStop(tok.decode(g.tokens), opts.until).text;
+    return out;
+  }
   let live = seqs.map((_, i) => i);
   for (let step = 0; step < opts.maxNewTokens && live.length; step++) {
     opts.signal?.throwIfAborted();

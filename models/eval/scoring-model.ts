@@ -21,6 +21,19 @@ export interface ScoringModel {
   score(seqs: readonly (readonly number[])[], opts?: ScoreCallOptions): Promise<SequenceScores[]>;
   /** The argmax next token after each prompt (each shorter than nPositions). */
   nextTokens(prompts: readonly (readonly number[])[], signal?: AbortSignal): Promise<number[]>;
+  /**
+   * Greedy continuations in one go (a model with a key/value cache): up to
+   * maxNewTokens per prompt, a prompt stopping at EOS (kept) or once
+   * stopWhen says so. Optional: without it, callers loop over nextTokens.
+   */
+  greedy?(prompts: readonly (readonly number[])[], opts: GreedyCallOptions): Promise<number[][]>;
+}
+
+export interface GreedyCallOptions {
+  maxNewTokens: number;
+  stopWhen?: (i: number, added: readonly number[]) => boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Most rows (batch × length) per forward pass, as scoreSequences' default. */
@@ -36,6 +49,22 @@ export function gpuScoringModel(model: Gpt2Model): ScoringModel {
       for (const group of rowBoundedGroups(prompts, MAX_ROWS)) {
         const next = await generate(model, group, { maxNewTokens: 1, stopAtEos: false, signal });
         for (const n of next) out.push(n[0]!);
+      }
+      return out;
+    },
+    greedy: async (prompts, o) => {
+      const out: number[][] = [];
+      // A group's rows are its prompts' lengths plus the tokens to come.
+      const groups = rowBoundedGroups(prompts.map((p, i) => ({ i, p, length: p.length + o.maxNewTokens })), MAX_ROWS);
+      for (const [g, group] of groups.entries()) {
+        const res = await generate(model, group.map((x) => x.p), {
+          maxNewTokens: o.maxNewTokens,
+          stopAtEos: true,
+          stopWhen: o.stopWhen && ((k, added) => o.stopWhen!(group[k]!.i, added)),
+          onStep: (s) => o.onProgress?.(g * o.maxNewTokens + s, groups.length * o.maxNewTokens),
+          signal: o.signal,
+        });
+        out.push(...res);
       }
       return out;
     },

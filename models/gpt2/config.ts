@@ -6,6 +6,8 @@ export interface Gpt2Config {
   /** Model width d (hidden size). */
   nEmbd: number;
   nLayer: number;
+  /** The edit layer the model's own folder names (config.json "butterfly_lab.edit_layer", from causal tracing); the lab's default layer. */
+  editLayer?: number;
   nHead: number;
   /** Maximum sequence length (rows of wpe). */
   nPositions: number;
@@ -58,7 +60,8 @@ export function parseGpt2Config(json: string | unknown): Gpt2Config {
   const obj = raw as Record<string, unknown>;
 
   if (obj.model_type !== 'gpt2') {
-    throw new Gpt2ConfigError(`"model_type" must be "gpt2", got ${JSON.stringify(obj.model_type)}`);
+    // Any causal LM may be named for export; say where such a model runs instead.
+    throw new Gpt2ConfigError(`"model_type" must be "gpt2", got ${JSON.stringify(obj.model_type)?.slice(0, 40)}: only GPT-2 runs on this engine; other causal LMs run with EasyEdit on a GPU node (lab export easyedit, docs/easyedit.md)`);
   }
   const nEmbd = positiveInt(obj, 'n_embd');
   const nLayer = positiveInt(obj, 'n_layer');
@@ -81,7 +84,16 @@ export function parseGpt2Config(json: string | unknown): Gpt2Config {
   requireFlag(obj, 'scale_attn_by_inverse_layer_idx', false, 'no per-layer attention scaling is implemented');
   requireFlag(obj, 'add_cross_attention', false, 'decoder-only GPT-2 is implemented');
 
-  return { nEmbd, nLayer, nHead, nPositions, vocabSize, nInner, layerNormEpsilon: eps, activationFunction: 'gelu_new', headDim: nEmbd / nHead };
+  // Our own key (HF ignores unknown ones): the edit layer causal tracing picked for this model.
+  const lab = obj.butterfly_lab as { edit_layer?: unknown } | undefined;
+  let editLayer: number | undefined;
+  if (lab !== undefined) {
+    if (lab === null || typeof lab !== 'object' || !Number.isInteger(lab.edit_layer) || (lab.edit_layer as number) < 0 || (lab.edit_layer as number) >= nLayer) {
+      throw new Gpt2ConfigError(`"butterfly_lab.edit_layer" must be a layer index in 0..${nLayer - 1}, got ${JSON.stringify(lab?.edit_layer)}`);
+    }
+    editLayer = lab.edit_layer as number;
+  }
+  return { nEmbd, nLayer, nHead, nPositions, vocabSize, nInner, layerNormEpsilon: eps, activationFunction: 'gelu_new', headDim: nEmbd / nHead, ...(editLayer !== undefined ? { editLayer } : {}) };
 }
 
 /** Back to HF config.json fields (for saving an edited model next to its weights). */
@@ -101,5 +113,6 @@ export function gpt2ConfigToJson(config: Gpt2Config): Record<string, unknown> {
     tie_word_embeddings: true,
     bos_token_id: END_OF_TEXT_ID,
     eos_token_id: END_OF_TEXT_ID,
+    ...(config.editLayer !== undefined ? { butterfly_lab: { edit_layer: config.editLayer } } : {}),
   };
 }

@@ -2,12 +2,23 @@
 // cache and batched dispatch. Dispatches are recorded into one command
 // encoder and submitted together on flush() (or before any read-back), so a
 // forward pass of hundreds of kernels costs one submit.
+// Buffers are pooled: a released tensor, a used uniform or a staging buffer
+// joins a free list (by size and usage) once the work that used it has been
+// submitted, and the next request of that size takes it, so an edit step or
+// an evaluation batch in steady state creates no buffers. Queue order makes
+// this safe: work recorded later runs after work submitted earlier, and a
+// queue write to a free buffer cannot overtake a pending use (it has none).
 import type { Gpu } from './device.ts';
 import { GpuError } from './errors.ts';
 import { byteSize, numel, shapeText, type DType, type GpuTensor } from './tensor.ts';
 
 /** Released bytes that trigger a submit (see release()). */
 const RELEASE_FLUSH_BYTES = 64 * 2 ** 20;
+/** Free bytes the pool keeps by default; beyond them the least recently freed sizes are destroyed. */
+export const DEFAULT_POOL_BYTES = 768 * 2 ** 20;
+
+/** GPUBufferUsage is a global only once a WebGPU implementation is loaded: read it late. */
+const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export type TypedData = Float32Array | Uint32Array | Int32Array | Uint16Array;
 
@@ -16,15 +27,53 @@ export interface Binding {
   buffer?: GPUBuffer;
 }
 
+/**
+ * What the engine asked of the device, cumulative. Off (null) unless a
+ * benchmark or a debug session turns it on: counting is a few integer adds,
+ * but the hot path should not pay even that by default.
+ */
+export interface GpuCounters {
+  dispatches: number;
+  /** Command buffers submitted. */
+  submits: number;
+  /** GPU→CPU read-backs (each one a round trip that stalls the pipeline) and their bytes. */
+  readbacks: number;
+  readbackBytes: number;
+  /** GPU buffers created (storage, uniform and staging) and their bytes. */
+  buffersCreated: number;
+  bytesCreated: number;
+  /** Host→GPU writes (tensor uploads and uniforms) and their bytes. */
+  uploads: number;
+  bytesUploaded: number;
+}
+
+export function zeroCounters(): GpuCounters {
+  return { dispatches: 0, submits: 0, readbacks: 0, readbackBytes: 0, buffersCreated: 0, bytesCreated: 0, uploads: 0, bytesUploaded: 0 };
+}
+
+/** b − a, field by field (what happened between two snapshots). */
+export function counterDelta(a: GpuCounters, b: GpuCounters): GpuCounters {
+  const out = zeroCounters();
+  for (const k of Object.keys(out) as (keyof GpuCounters)[]) out[k] = b[k] - a[k];
+  return out;
+}
+
 export class GpuContext {
   readonly device: GPUDevice;
+  /** Set by countWork(); null when not counting. */
+  counters: GpuCounters | null = null;
   readonly gpu: Gpu;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  /** Buffers to destroy after the next submit (uniforms, temporaries). */
+  /** Buffers free for reuse after the next submit (uniforms, released tensors). */
   private retired: GPUBuffer[] = [];
   private retiredBytes = 0;
+  /** Free buffers by `${usage}:${size}`, in order of freeing (Map order: least recent first). */
+  private readonly pool = new Map<string, GPUBuffer[]>();
+  private poolBytes = 0;
+  /** Most bytes of free buffers kept for reuse. */
+  poolLimitBytes = DEFAULT_POOL_BYTES;
 
   /** The first GPU error nobody caught (validation, out of memory): raised at the next read-back. */
   private uncaptured: GpuError | null = null;
@@ -37,6 +86,30 @@ export class GpuContext {
       const kind = typeof GPUOutOfMemoryError !== 'undefined' && err instanceof GPUOutOfMemoryError ? 'out-of-memory' : 'validation';
       this.uncaptured ??= new GpuError(kind, `GPU error: ${err.message}`);
     });
+  }
+
+  /** Start (or stop) counting dispatches, read-backs, buffers and uploads. */
+  countWork(on = true): void {
+    this.counters = on ? (this.counters ?? zeroCounters()) : null;
+  }
+
+  /** A copy of the counters now (zeros when not counting). */
+  snapshotCounters(): GpuCounters {
+    return { ...(this.counters ?? zeroCounters()) };
+  }
+
+  private countBuffer(bytes: number): void {
+    if (this.counters) {
+      this.counters.buffersCreated++;
+      this.counters.bytesCreated += bytes;
+    }
+  }
+
+  private countUpload(bytes: number): void {
+    if (this.counters) {
+      this.counters.uploads++;
+      this.counters.bytesUploaded += bytes;
+    }
   }
 
   /** Throw (once) the first uncaught GPU error since the last check. */
@@ -61,13 +134,62 @@ export class GpuContext {
     const size = numel(shape);
     const bytes = byteSize(dtype, size);
     this.checkSize(bytes, shape, label);
-    const buffer = this.device.createBuffer({
-      label,
-      size: bytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-      mappedAtCreation: mapped,
-    });
+    let buffer: GPUBuffer;
+    if (mapped) {
+      this.countBuffer(bytes);
+      buffer = this.device.createBuffer({ label, size: bytes, usage: storageUsage(), mappedAtCreation: true });
+    } else {
+      const { buffer: b, reused } = this.take(bytes, storageUsage(), label);
+      buffer = b;
+      // empty() promises zeros; a new buffer is zeroed by WebGPU, a reused one here.
+      if (reused) {
+        this.endPass();
+        this.commandEncoder().clearBuffer(buffer);
+      }
+    }
     return { buffer, shape: [...shape], dtype, size };
+  }
+
+  /** A buffer of exactly `bytes` and `usage`: a free one if the pool has it, else a new one. */
+  private take(bytes: number, usage: number, label: string): { buffer: GPUBuffer; reused: boolean } {
+    const key = `${usage}:${bytes}`;
+    const list = this.pool.get(key);
+    const free = list?.pop();
+    if (free) {
+      if (!list!.length) this.pool.delete(key);
+      this.poolBytes -= bytes;
+      return { buffer: free, reused: true };
+    }
+    this.countBuffer(bytes);
+    return { buffer: this.device.createBuffer({ label, size: bytes, usage }), reused: false };
+  }
+
+  /** Put a buffer with no pending use on the free list; past the limit, destroy the least recently freed. */
+  private giveBack(buffer: GPUBuffer): void {
+    const key = `${buffer.usage}:${buffer.size}`;
+    let list = this.pool.get(key);
+    if (!list) this.pool.set(key, (list = []));
+    list.push(buffer);
+    this.poolBytes += buffer.size;
+    while (this.poolBytes > this.poolLimitBytes && this.pool.size) {
+      const [k, old] = this.pool.entries().next().value as [string, GPUBuffer[]];
+      const b = old.shift()!;
+      if (!old.length) this.pool.delete(k);
+      this.poolBytes -= b.size;
+      b.destroy();
+    }
+  }
+
+  /** Bytes of free buffers held for reuse. */
+  get pooledBytes(): number {
+    return this.poolBytes;
+  }
+
+  /** Destroy every free buffer (e.g. before loading another model). */
+  trimPool(): void {
+    for (const list of this.pool.values()) for (const b of list) b.destroy();
+    this.pool.clear();
+    this.poolBytes = 0;
   }
 
   /** Upload host data. For dtype 'f16' pass the raw halves as Uint16Array. */
@@ -77,13 +199,15 @@ export class GpuContext {
     if (data.length !== size) {
       throw new Error(`${label}: ${data.length} values for shape ${shapeText(shape)} (${size} expected)`);
     }
-    const t = this.allocate(shape, dt, label, true);
-    // mappedAtCreation: the data is copied in before the buffer exists on the
-    // queue, so no ordering with recorded-but-unsubmitted work can bite.
+    const bytes = byteSize(dt, size);
+    this.checkSize(bytes, shape, label);
+    // A free buffer has no pending use, so this queue write cannot overtake one;
+    // it lands before any work submitted after it.
+    const { buffer } = this.take(bytes, storageUsage(), label);
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    new Uint8Array(t.buffer.getMappedRange()).set(src);
-    t.buffer.unmap();
-    return t;
+    this.countUpload(src.byteLength);
+    this.device.queue.writeBuffer(buffer, 0, src.byteLength % 4 === 0 ? src : padTo4(src));
+    return { buffer, shape: [...shape], dtype: dt, size };
   }
 
   /** Upload raw little-endian bytes (any alignment) as a tensor of `dtype`. */
@@ -94,6 +218,7 @@ export class GpuContext {
       throw new Error(`${label}: ${bytes.byteLength} bytes for ${dtype} ${shapeText(shape)} (${want} expected)`);
     }
     const t = this.allocate(shape, dtype, label, true);
+    this.countUpload(bytes.byteLength);
     new Uint8Array(t.buffer.getMappedRange()).set(bytes);
     t.buffer.unmap();
     return t;
@@ -109,11 +234,8 @@ export class GpuContext {
       throw new Error(`write: ${bytes.byteLength} bytes for a ${t.dtype} tensor of ${t.size} elements`);
     }
     this.flush();
-    const padded = bytes.byteLength % 4 === 0 ? bytes : (() => {
-      const p = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
-      p.set(bytes);
-      return p;
-    })();
+    const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+    this.countUpload(padded.byteLength);
     this.device.queue.writeBuffer(t.buffer, 0, padded);
   }
 
@@ -139,11 +261,11 @@ export class GpuContext {
   }
 
   async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
-    const staging = this.device.createBuffer({
-      label: 'staging',
-      size: bytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    if (this.counters) {
+      this.counters.readbacks++;
+      this.counters.readbackBytes += bytes;
+    }
+    const { buffer: staging } = this.take(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
     this.endPass();
     this.commandEncoder().copyBufferToBuffer(buffer, offset, staging, 0, bytes);
     this.flush();
@@ -155,7 +277,7 @@ export class GpuContext {
     }
     const copy = staging.getMappedRange().slice(0);
     staging.unmap();
-    staging.destroy();
+    this.giveBack(staging);
     // Results computed after a failed dispatch are garbage: say so instead.
     this.checkErrors();
     return copy;
@@ -189,7 +311,9 @@ export class GpuContext {
       else if (types[k] === 'i32') i[k] = v;
       else f[k] = v;
     });
-    const buffer = this.device.createBuffer({ label: 'uniform', size: n * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.countUpload(n * 4);
+    // Taken from the free list: no recorded work uses it, so writing it now is safe.
+    const { buffer } = this.take(n * 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'uniform');
     this.device.queue.writeBuffer(buffer, 0, buf);
     this.retired.push(buffer);
     return buffer;
@@ -211,6 +335,7 @@ export class GpuContext {
       binding,
       resource: { buffer: 'buffer' in b ? b.buffer : b },
     }));
+    if (this.counters) this.counters.dispatches++;
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
@@ -223,15 +348,14 @@ export class GpuContext {
     this.endPass();
     if (this.encoder) {
       this.device.queue.submit([this.encoder.finish()]);
+      if (this.counters) this.counters.submits++;
       this.encoder = null;
     }
+    // Their last uses are submitted: anything recorded from now on runs after them.
     const retired = this.retired;
     this.retired = [];
     this.retiredBytes = 0;
-    if (retired.length) {
-      // Destroy after the GPU is done with them.
-      void this.device.queue.onSubmittedWorkDone().then(() => retired.forEach((b) => b.destroy()));
-    }
+    for (const b of retired) this.giveBack(b);
   }
 
   /** Wait for all submitted work (flushes first). */
@@ -288,6 +412,12 @@ export class GpuContext {
       this.pass = null;
     }
   }
+}
+
+function padTo4(bytes: Uint8Array): Uint8Array {
+  const p = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+  p.set(bytes);
+  return p;
 }
 
 function inferDType(data: TypedData): DType {

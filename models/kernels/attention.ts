@@ -223,7 +223,6 @@ function run(ctx: GpuContext, qkv: GpuTensor, nHeads: number, opts: AttentionOpt
     if (lens.length !== B) throw new Error(`${what}: ${lens.length} lengths for ${B} sequences`);
     for (const l of lens) if (!Number.isInteger(l) || l < 0 || l > T) throw new Error(`${what}: length ${l} outside 0..${T}`);
     lengths = ctx.upload(Uint32Array.from(lens), [B], 'u32', 'attention.lengths');
-    ctx.release(lengths); // freed once the recorded dispatch has run
   } else {
     lengths = opts.lengths as GpuTensor;
     expectDType(`${what}: lengths`, lengths.dtype, ['u32']);
@@ -242,6 +241,8 @@ function run(ctx: GpuContext, qkv: GpuTensor, nHeads: number, opts: AttentionOpt
   const key = `attention:${hd}:${withProbs}`;
   const pipeline = ctx.pipeline(cachedSource(key, () => attentionWgsl(hd, withProbs)), key);
   ctx.dispatch(pipeline, probs ? [qkv, lengths, out, params, probs] : [qkv, lengths, out, params], [gx, gy]);
+  // Released after the dispatch is recorded: a release may submit, and the buffer may then be reused.
+  if (lengths !== opts.lengths) ctx.release(lengths);
   return { out, probs };
 }
 

@@ -121,115 +121,269 @@ export function decodeLseState(state: Float32Array, targets: ArrayLike<number>):
   return { logsumexp, nll, argmax };
 }
 
-// ---- Backward: the gradient of ROME's v* loss with respect to the logits ----
-// Rows are either NLL rows (target t, weight w: d/dz of w·(lse − z_t) is
-// w·(p − onehot_t)) or KL rows (weight κ, reference log-probs q over the whole
-// vocabulary: d/dz of κ·Σ p(log p − q) is κ·p·(log p − q − KL)). The row's
-// logsumexp comes from the forward statistics; KL from klTermsAccumulate.
+// ---- ROME's v* loss and its gradient in one pass over the vocabulary ----
+// Rows are NLL rows (target t, weight w: loss w·(lse − z_t)) or the KL row
+// (target NONE, weight κ, reference log-probs q: loss κ·Σ p (log p − q)).
+// Per row a running state is carried across vocabulary chunks, rescaled
+// whenever the running maximum M moves (online softmax), with two gradient
+// accumulators of width d:
+//   S = Σ e^{z−M}                      A = Σ e^{z−M} u,   u = z − M − q  (KL row)
+//   G = Σ e^{z−M} W_v                  H = Σ e^{z−M} u W_v  (KL row) | W_t (NLL row, not rescaled)
+// so that, with p = e^{z−M}/S and lse = M + log S,
+//   NLL = lse − z_t                    ∂/∂h = w (G/S − W_t)
+//   KL  = A/S − log S                  ∂/∂h = κ (H/S − (A/S)(G/S))
+// (∂KL/∂z_v = p_v (log p_v − q_v − KL) and log p − q = u − log S.) When M
+// moves to M', e^{z−M} scales by r = e^{M−M'} and u shifts by −(M'−M), hence
+// A ← r(A − (M'−M)S) and H ← r(H − (M'−M)G). Each chunk costs the logits
+// z = hs·W_cᵀ, one kernel for the chunk's statistics and weights E, the
+// weighted sums P = E·W_c, and one merge: the vocabulary is read twice per
+// step instead of four times (statistics, KL, logits again, dz·W).
 
-export const ROW_NLL = 0;
-export const ROW_KL = 1;
+/** Target of the KL row (and of rows without one). */
+export const NO_TARGET = 0xffffffff;
+/** Floats per row in the v* state: (M, S, A, target logit). */
+export const VSTAR_STATE_WIDTH = 4;
 
-const LOSS_GRAD_WGSL = /* wgsl */ `
-struct Params { rows: u32, cols: u32, colOffset: u32, vocab: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;        // [rows, cols]
-@group(0) @binding(1) var<storage, read> rowInfo: array<vec4<f32>>; // (lse, weight, kind, KL) per row
-@group(0) @binding(2) var<storage, read> targets: array<u32>;       // [rows]
-@group(0) @binding(3) var<storage, read> q: array<f32>;             // [vocab] reference log-probs (KL rows)
-@group(0) @binding(4) var<storage, read_write> dz: array<f32>;      // [rows, cols]
+const VSTAR_CHUNK_WGSL = /* wgsl */ `
+struct Params { rows: u32, cols: u32, colOffset: u32, flags: u32 } // flags: 1 = initQ, 2 = grad
+@group(0) @binding(0) var<storage, read> logits: array<f32>;      // [rows, cols]
+@group(0) @binding(1) var<storage, read> targets: array<u32>;     // [rows]
+@group(0) @binding(2) var<storage, read_write> q: array<f32>;     // [vocab]
+@group(0) @binding(3) var<storage, read_write> stats: array<f32>; // [rows, 4]: chunk (max, Σe, Σe·u, target logit)
+@group(0) @binding(4) var<storage, read_write> e: array<f32>;     // [2·rows, cols]: e^{z−m}, then e^{z−m}·u | onehot
 @group(0) @binding(5) var<uniform> p: Params;
+var<workgroup> red: array<f32, ${WG}>;
+var<workgroup> red2: array<f32, ${WG}>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.x;
-  let r = gid.y;
-  if (c >= p.cols || r >= p.rows) { return; }
-  let info = rowInfo[r];
-  let lp = logits[r * p.cols + c] - info.x;
-  let prob = exp(lp);
-  var g = 0.0;
-  if (info.z < 0.5) {
-    let onehot = select(0.0, 1.0, targets[r] == p.colOffset + c);
-    g = info.y * (prob - onehot);
-  } else {
-    g = info.y * prob * (lp - q[p.colOffset + c] - info.w);
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wg.x;
+  if (row >= p.rows) { return; }
+  let base = row * p.cols;
+  var m = -3.0e38;
+  for (var c = lid.x; c < p.cols; c += ${WG}u) { m = max(m, logits[base + c]); }
+  red[lid.x] = m;
+  workgroupBarrier();
+  for (var k = ${WG / 2}u; k > 0u; k = k >> 1u) {
+    if (lid.x < k) { red[lid.x] = max(red[lid.x], red[lid.x + k]); }
+    workgroupBarrier();
   }
-  dz[r * p.cols + c] = g;
+  let cm = red[0];
+  workgroupBarrier();
+  let t = targets[row];
+  let kl = t == 0xffffffffu;
+  let initQ = (p.flags & 1u) != 0u;
+  let grad = (p.flags & 2u) != 0u;
+  let second = (p.rows + row) * p.cols;
+  var s = 0.0;
+  var a = 0.0;
+  for (var c = lid.x; c < p.cols; c += ${WG}u) {
+    let z = logits[base + c];
+    let w = exp(z - cm);
+    s += w;
+    var w2 = 0.0;
+    if (kl) {
+      // Iteration 0: q is this row's own log-softmax (kl_init): keep z, subtract lse at the end.
+      if (initQ) { q[p.colOffset + c] = z; } else { w2 = w * (z - cm - q[p.colOffset + c]); a += w2; }
+    } else if (t == p.colOffset + c) {
+      w2 = 1.0;
+    }
+    if (grad) { e[base + c] = w; e[second + c] = w2; }
+  }
+  red[lid.x] = s;
+  red2[lid.x] = a;
+  workgroupBarrier();
+  for (var k = ${WG / 2}u; k > 0u; k = k >> 1u) {
+    if (lid.x < k) { red[lid.x] += red[lid.x + k]; red2[lid.x] += red2[lid.x + k]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) {
+    let hasT = !kl && t >= p.colOffset && t < p.colOffset + p.cols;
+    stats[row * 4u] = cm;
+    stats[row * 4u + 1u] = red[0];
+    stats[row * 4u + 2u] = red2[0];
+    stats[row * 4u + 3u] = select(0.0, logits[base + min(t - p.colOffset, p.cols - 1u)], hasT);
+  }
 }`;
 
 /**
- * dz = ∂loss/∂logits for one vocabulary chunk. rowInfo: f32 [rows, 4] =
- * (logsumexp, weight, kind ROW_NLL|ROW_KL, KL value); targets u32 [rows]; q f32 [vocab].
+ * One vocabulary chunk of the v* pass: per row the chunk's (max, Σe, Σe·u,
+ * target logit) into `stats` [rows, 4] and, with `grad`, the weights `e`
+ * [2·rows, cols] whose product with the chunk's rows of W gives G and H.
+ * With `initQ` the KL row's raw logits go to q (finishVStarQ subtracts lse).
  */
-export function lossGradChunk(
+export function vStarChunk(
   ctx: GpuContext,
   logits: GpuTensor,
-  rowInfo: GpuTensor,
   targets: GpuTensor,
   q: GpuTensor,
+  stats: GpuTensor,
+  e: GpuTensor,
   colOffset: number,
-  out?: GpuTensor,
-): GpuTensor {
+  opts: { initQ: boolean; grad: boolean },
+): void {
   const [rows, cols] = logits.shape as [number, number];
-  if (rowInfo.size !== rows * 4 || targets.size !== rows) throw new Error(`lossGradChunk: rowInfo [${rows}, 4] and targets [${rows}] expected`);
-  const dz = out ?? ctx.empty([rows, cols], 'f32', 'dz');
-  const params = ctx.uniform([rows, cols, colOffset, q.size], ['u32', 'u32', 'u32', 'u32']);
-  ctx.dispatch(ctx.pipeline(LOSS_GRAD_WGSL, 'loss-grad'), [logits, rowInfo, targets, q, dz, params], [Math.ceil(cols / 64), rows]);
-  return dz;
+  if (targets.size !== rows || stats.size !== rows * VSTAR_STATE_WIDTH) throw new Error(`vStarChunk: targets [${rows}] and stats [${rows}, 4] expected`);
+  if (opts.grad && e.size !== 2 * rows * cols) throw new Error(`vStarChunk: e must be [${2 * rows}, ${cols}]`);
+  const params = ctx.uniform([rows, cols, colOffset, (opts.initQ ? 1 : 0) | (opts.grad ? 2 : 0)], ['u32', 'u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(VSTAR_CHUNK_WGSL, 'vstar-chunk'), [logits, targets, q, stats, e, params], [rows]);
 }
 
-const KL_TERMS_WGSL = /* wgsl */ `
-struct Params { rows: u32, cols: u32, colOffset: u32, first: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;       // [rows, cols]
-@group(0) @binding(1) var<storage, read> lse: array<f32>;          // [rows]
-@group(0) @binding(2) var<storage, read> q: array<f32>;            // [vocab]
-@group(0) @binding(3) var<storage, read_write> acc: array<f32>;    // [rows]
-@group(0) @binding(4) var<uniform> p: Params;
-var<workgroup> part: array<f32, 64>;
+const VSTAR_MERGE_WGSL = /* wgsl */ `
+struct Params { rows: u32, d: u32, colOffset: u32, cols: u32, first: u32, grad: u32 }
+@group(0) @binding(0) var<storage, read> stats: array<f32>;        // [rows, 4] this chunk
+@group(0) @binding(1) var<storage, read> pw: array<f32>;           // [2·rows, d] = e · W_chunk
+@group(0) @binding(2) var<storage, read> targets: array<u32>;      // [rows]
+@group(0) @binding(3) var<storage, read_write> state: array<f32>;  // [rows, 4] running (M, S, A, target logit)
+@group(0) @binding(4) var<storage, read_write> g: array<f32>;      // [rows, d]
+@group(0) @binding(5) var<storage, read_write> h: array<f32>;      // [rows, d]
+@group(0) @binding(6) var<uniform> p: Params;
 
-// Σ_v p_v (log p_v − q_v) over one chunk, added to acc[row].
-@compute @workgroup_size(64)
+@compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = wg.x;
   if (r >= p.rows) { return; }
-  var s = 0.0;
-  for (var c = lid.x; c < p.cols; c += 64u) {
-    let lp = logits[r * p.cols + c] - lse[r];
-    s += exp(lp) * (lp - q[p.colOffset + c]);
+  let cm = stats[r * 4u]; let cs = stats[r * 4u + 1u]; let ca = stats[r * 4u + 2u]; let ct = stats[r * 4u + 3u];
+  let t = targets[r];
+  let kl = t == 0xffffffffu;
+  let first = p.first == 1u;
+  var m0 = cm; var s0 = 0.0; var a0 = 0.0; var t0 = 0.0;
+  if (!first) { m0 = state[r * 4u]; s0 = state[r * 4u + 1u]; a0 = state[r * 4u + 2u]; t0 = state[r * 4u + 3u]; }
+  let mm = max(m0, cm);
+  let r1 = exp(m0 - mm);
+  let r2 = exp(cm - mm);
+  if (p.grad == 1u) {
+    for (var j = lid.x; j < p.d; j += ${WG}u) {
+      let pg = pw[r * p.d + j];
+      let ph = pw[(p.rows + r) * p.d + j];
+      let o = r * p.d + j;
+      if (first) {
+        g[o] = pg; h[o] = ph;
+      } else {
+        let g0 = g[o];
+        g[o] = r1 * g0 + r2 * pg;
+        if (kl) { h[o] = r1 * (h[o] - (mm - m0) * g0) + r2 * (ph - (mm - cm) * pg); } else { h[o] = h[o] + ph; }
+      }
+    }
   }
-  part[lid.x] = s;
-  workgroupBarrier();
-  for (var k = 32u; k > 0u; k = k >> 1u) {
-    if (lid.x < k) { part[lid.x] += part[lid.x + k]; }
-    workgroupBarrier();
+  // Every invocation has read the old state before it is overwritten.
+  storageBarrier();
+  if (lid.x == 0u) {
+    state[r * 4u] = mm;
+    if (first) {
+      state[r * 4u + 1u] = cs; state[r * 4u + 2u] = ca; state[r * 4u + 3u] = ct;
+    } else {
+      state[r * 4u + 1u] = r1 * s0 + r2 * cs;
+      state[r * 4u + 2u] = r1 * (a0 - (mm - m0) * s0) + r2 * (ca - (mm - cm) * cs);
+      let hasT = !kl && t >= p.colOffset && t < p.colOffset + p.cols;
+      state[r * 4u + 3u] = select(t0, ct, hasT);
+    }
   }
-  if (lid.x == 0u) { acc[r] = select(acc[r], 0.0, p.first == 1u) + part[0]; }
 }`;
 
-/** acc[r] (+)= Σ_chunk p·(log p − q): KL(p ‖ exp q) once every chunk is folded in. */
-export function klTermsAccumulate(ctx: GpuContext, logits: GpuTensor, lse: GpuTensor, q: GpuTensor, acc: GpuTensor, colOffset: number, first: boolean): void {
-  const [rows, cols] = logits.shape as [number, number];
-  const params = ctx.uniform([rows, cols, colOffset, first ? 1 : 0], ['u32', 'u32', 'u32', 'u32']);
-  ctx.dispatch(ctx.pipeline(KL_TERMS_WGSL, 'kl-terms'), [logits, lse, q, acc, params], [rows]);
+/** Fold one chunk's statistics (and, with `pw`, its weighted sums) into the running state and accumulators. */
+export function vStarMerge(
+  ctx: GpuContext,
+  stats: GpuTensor,
+  pw: GpuTensor,
+  targets: GpuTensor,
+  state: GpuTensor,
+  g: GpuTensor,
+  h: GpuTensor,
+  chunk: { colOffset: number; cols: number; first: boolean; grad: boolean },
+): void {
+  const rows = targets.size;
+  const d = g.size / rows;
+  if (chunk.grad && (pw.size !== 2 * rows * d || h.size !== rows * d)) throw new Error(`vStarMerge: pw [${2 * rows}, ${d}] and h [${rows}, ${d}] expected`);
+  if (state.size < rows * VSTAR_STATE_WIDTH) throw new Error(`vStarMerge: state holds fewer than ${rows} rows`);
+  const params = ctx.uniform([rows, d, chunk.colOffset, chunk.cols, chunk.first ? 1 : 0, chunk.grad ? 1 : 0], ['u32', 'u32', 'u32', 'u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(VSTAR_MERGE_WGSL, 'vstar-merge'), [stats, pw, targets, state, g, h, params], [rows]);
 }
 
-const LOG_PROBS_WGSL = /* wgsl */ `
-struct Params { cols: u32, colOffset: u32, row: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;  // [rows, cols]
-@group(0) @binding(1) var<storage, read> lse: array<f32>;     // [rows]
-@group(0) @binding(2) var<storage, read_write> q: array<f32>; // [vocab]
-@group(0) @binding(3) var<uniform> p: Params;
+const VSTAR_GRAD_WGSL = /* wgsl */ `
+struct Params { rows: u32, d: u32, initQ: u32, totalRows: u32 }
+@group(0) @binding(0) var<storage, read> state: array<f32>;        // [rows, 4]
+@group(0) @binding(1) var<storage, read> targets: array<u32>;      // [rows]
+@group(0) @binding(2) var<storage, read> weights: array<f32>;      // [rows]
+@group(0) @binding(3) var<storage, read> rowIdx: array<u32>;       // [rows]: where each row sits in dHidden
+@group(0) @binding(4) var<storage, read> g: array<f32>;            // [rows, d]
+@group(0) @binding(5) var<storage, read> h: array<f32>;            // [rows, d]
+@group(0) @binding(6) var<storage, read_write> dHidden: array<f32>; // [totalRows, d], zero elsewhere
+@group(0) @binding(7) var<uniform> p: Params;
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = wg.x;
+  if (r >= p.rows) { return; }
+  let dst = rowIdx[r];
+  if (dst >= p.totalRows) { return; }
+  let s = state[r * 4u + 1u];
+  let a = state[r * 4u + 2u] / s;
+  let w = weights[r];
+  let kl = targets[r] == 0xffffffffu;
+  for (var j = lid.x; j < p.d; j += ${WG}u) {
+    let o = r * p.d + j;
+    var v = 0.0;
+    if (!kl) { v = w * (g[o] / s - h[o]); }
+    // At iteration 0 the KL row compares the model with itself: zero loss, zero gradient.
+    else if (p.initQ == 0u) { v = w * (h[o] / s - a * (g[o] / s)); }
+    dHidden[dst * p.d + j] = v;
+  }
+}`;
+
+/** ∂loss/∂hidden at the loss rows (written at rowIdx of a zeroed dHidden [totalRows, d]) from the final state. */
+export function vStarGrad(
+  ctx: GpuContext,
+  state: GpuTensor,
+  targets: GpuTensor,
+  weights: GpuTensor,
+  rowIdx: GpuTensor,
+  g: GpuTensor,
+  h: GpuTensor,
+  dHidden: GpuTensor,
+  initQ: boolean,
+): void {
+  const rows = targets.size;
+  const d = g.size / rows;
+  const params = ctx.uniform([rows, d, initQ ? 1 : 0, dHidden.size / d], ['u32', 'u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(VSTAR_GRAD_WGSL, 'vstar-grad'), [state, targets, weights, rowIdx, g, h, dHidden, params], [rows]);
+}
+
+const VSTAR_Q_WGSL = /* wgsl */ `
+struct Params { vocab: u32, row: u32 }
+@group(0) @binding(0) var<storage, read> state: array<f32>;  // [rows, 4]
+@group(0) @binding(1) var<storage, read_write> q: array<f32>; // [vocab] raw logits of the KL row
+@group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.x;
-  if (c >= p.cols) { return; }
-  q[p.colOffset + c] = logits[p.row * p.cols + c] - lse[p.row];
+  let v = gid.x + gid.y * 65535u * 64u;
+  if (v >= p.vocab) { return; }
+  q[v] = q[v] - (state[p.row * 4u] + log(state[p.row * 4u + 1u]));
 }`;
 
-/** q[colOffset + c] = log_softmax of row `row` (ROME's kl_init, kept on the GPU). */
-export function writeLogProbs(ctx: GpuContext, logits: GpuTensor, lse: GpuTensor, row: number, q: GpuTensor, colOffset: number): void {
-  const cols = logits.shape[1]!;
-  const params = ctx.uniform([cols, colOffset, row], ['u32', 'u32', 'u32']);
-  ctx.dispatch(ctx.pipeline(LOG_PROBS_WGSL, 'log-probs'), [logits, lse, q, params], [Math.ceil(cols / 64)]);
+/** q = z − lse for the KL row `row`: ROME's kl_init, kept on the GPU. */
+export function finishVStarQ(ctx: GpuContext, state: GpuTensor, q: GpuTensor, row: number): void {
+  const params = ctx.uniform([q.size, row], ['u32', 'u32']);
+  const groups = Math.ceil(q.size / 64);
+  ctx.dispatch(ctx.pipeline(VSTAR_Q_WGSL, 'vstar-q'), [state, q, params], [Math.min(groups, 65535), Math.ceil(groups / 65535)]);
+}
+
+export interface VStarRowValues {
+  /** Per row: NLL of its target (NLL rows) or KL (the KL row). */
+  values: Float64Array;
+  logsumexp: Float64Array;
+}
+
+/** Decode the downloaded state in float64 (as decodeLseState). KL is 0 at iteration 0 (initQ). */
+export function decodeVStarState(state: Float32Array, targets: ArrayLike<number>, initQ: boolean): VStarRowValues {
+  const rows = targets.length;
+  const values = new Float64Array(rows);
+  const logsumexp = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const [m, s, a, zt] = [state[4 * r]!, state[4 * r + 1]!, state[4 * r + 2]!, state[4 * r + 3]!];
+    logsumexp[r] = m + Math.log(s);
+    values[r] = targets[r] !== NO_TARGET ? logsumexp[r]! - zt : initQ ? 0 : a / s - Math.log(s);
+  }
+  return { values, logsumexp };
 }

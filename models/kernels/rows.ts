@@ -49,3 +49,34 @@ function scatter(ctx: GpuContext, out: GpuTensor, rows: GpuTensor, src: GpuTenso
   const params = ctx.uniform([rows.size, d, out.size / d, srcStride], ['u32', 'u32', 'u32', 'u32']);
   ctx.dispatch(ctx.pipeline(SCATTER_ADD_ROWS_WGSL, 'scatterAddRows'), [out, rows, src, params], [rows.size]);
 }
+
+const SUM_ROWS_WGSL = /* wgsl */ `
+struct Params { nRows: u32, d: u32, totalRows: u32, outOffset: u32 }
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read> rows: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= p.d) { return; }
+  var s = 0.0;
+  for (var i = 0u; i < p.nRows; i++) {
+    let r = rows[i];
+    if (r < p.totalRows) { s += src[r * p.d + j]; }
+  }
+  out[p.outOffset + j] = s;
+}`;
+
+/**
+ * out[outOffset + j] = Σ_i src[rows[i], j]: the backward of addToRows (∂/∂v of
+ * x[rows] += v), written where the caller's one read-back of the step will find it.
+ */
+export function sumRowsInto(ctx: GpuContext, src: GpuTensor, rows: GpuTensor, out: GpuTensor, outOffset = 0): void {
+  const d = src.shape[src.shape.length - 1]!;
+  if (src.dtype !== 'f32' || out.dtype !== 'f32' || rows.dtype !== 'u32') throw new Error('sumRowsInto: f32 src and out, u32 rows');
+  if (outOffset + d > out.size) throw new Error(`sumRowsInto: ${d} values at ${outOffset} overflow out ${shapeText(out.shape)}`);
+  const params = ctx.uniform([rows.size, d, src.size / d, outOffset], ['u32', 'u32', 'u32', 'u32']);
+  ctx.dispatch(ctx.pipeline(SUM_ROWS_WGSL, 'sumRowsInto'), [src, rows, out, params], [Math.ceil(d / WG)]);
+}

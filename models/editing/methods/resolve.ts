@@ -5,14 +5,14 @@
 import type { MethodName, MethodSpec } from '../../experiment.ts';
 import { methodRows, settingError } from '../../settings-table.ts';
 
-export function resolveSpec(name: MethodName, spec: MethodSpec, nLayer: number): MethodSpec {
+export function resolveSpec(name: MethodName, spec: MethodSpec, nLayer: number, editLayer?: number): MethodSpec {
   const out: Record<string, unknown> = { ...spec, name };
   for (const row of methodRows(name)) {
     const field = row.key.slice('method.'.length);
-    const value = out[field] ?? row.default({ method: name, nLayer });
+    const value = out[field] ?? row.default({ method: name, nLayer, editLayer });
     if (value === undefined) continue;
     const e = settingError(row, value, nLayer);
-    if (e) throw new Error(`${row.key} ${e}${row.maxForModel ? ` (the model has ${nLayer} layers)` : ''}`);
+    if (e) throw new Error(`${row.key} ${e}${row.maxForModel ? ` (the model has ${nLayer} layers)` : ''}, got ${JSON.stringify(value)?.slice(0, 40)}`);
     out[field] = value;
   }
   return out as unknown as MethodSpec;

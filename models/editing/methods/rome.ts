@@ -16,7 +16,7 @@ export function romeFamily(variant: RomeVariant): EditMethod {
     name: variant,
     settings: methodRows(variant),
 
-    resolve: (spec, nLayer) => resolveSpec(variant, spec, nLayer),
+    resolve: (spec, nLayer, editLayer) => resolveSpec(variant, spec, nLayer, editLayer),
 
     needs: (spec) => ({ statsLayers: spec.mom2_adjustment ? [spec.layer!] : [], templates: !spec.context_templates }),
 

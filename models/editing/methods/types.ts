@@ -72,7 +72,8 @@ export interface EditMethod {
   /** Its rows of the settings table (the knobs it reads), defaults per model size included. */
   settings: readonly SettingRow[];
   /** The spec with every knob filled (table defaults for this depth) and checked against the model; throws with a clear message. */
-  resolve(spec: MethodSpec, nLayer: number): MethodSpec;
+  /** editLayer: the model's own edit layer, if its folder names one (the default layer then). */
+  resolve(spec: MethodSpec, nLayer: number, editLayer?: number): MethodSpec;
   /** What to prepare for a resolved spec. */
   needs(spec: MethodSpec): MethodNeeds;
   /** Requests per compute call (MEMIT's batch_size; 1 for ROME). */
