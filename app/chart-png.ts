@@ -1,3 +1,21 @@
+/**
+ * The plot's own SVG inside a chart holder: the largest one. The legend's
+ * icons are small SVGs with the same class (recharts-surface) and may come
+ * first in the DOM.
+ */
+export function chartSurface(holder: Element): SVGSVGElement | null {
+  let best: SVGSVGElement | null = null;
+  let bestArea = -1;
+  for (const svg of holder.querySelectorAll<SVGSVGElement>('svg')) {
+    const r = svg.getBoundingClientRect();
+    if (r.width * r.height > bestArea) {
+      best = svg;
+      bestArea = r.width * r.height;
+    }
+  }
+  return best;
+}
+
 // A chart's SVG as a PNG: serialise the SVG (its styles are attributes, as
 // recharts writes them), draw it on a canvas at 2x on a white background.
 export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {

@@ -1,12 +1,14 @@
 // The share link lives in the page's own URL: rewritten (without a new
-// history entry) whenever the experiment changes, read once at start. The
-// lesson's keys (lesson/hash-params.ts) ride beside the experiment.
+// history entry) whenever the experiment or its comparison curves change,
+// read once at start. The lesson's keys (lesson/hash-params.ts) ride beside
+// the experiment; the curves ride inside its payload (share-codec.ts).
 import type { Experiment } from '../models/experiment.ts';
+import type { CurveSeries } from './curve.ts';
 import { currentLessonParams, joinHash } from './lesson/hash-params.ts';
-import { encodeExperiment } from './share-codec.ts';
+import { comparisonsField, encodeExperiment } from './share-codec.ts';
 
-export function writeShareHash(exp: Experiment): void {
-  const hash = `#${joinHash(currentLessonParams(), encodeExperiment(exp))}`;
+export function writeShareHash(exp: Experiment, comparisons: readonly CurveSeries[] = []): void {
+  const hash = `#${joinHash(currentLessonParams(), encodeExperiment(exp, comparisonsField(comparisons)))}`;
   if (location.hash !== hash) history.replaceState(history.state, '', hash);
 }
 
@@ -15,6 +17,7 @@ export function clearShareHash(): void {
   history.replaceState(history.state, '', lesson ? `#${lesson}` : location.pathname + location.search);
 }
 
-export function shareUrl(exp: Experiment): string {
-  return `${location.origin}${location.pathname}${location.search}#${joinHash(currentLessonParams(), encodeExperiment(exp))}`;
+/** The link to share: the experiment, its comparison curves and any `extra` payload fields (e.g. imported curves). */
+export function shareUrl(exp: Experiment, comparisons: readonly CurveSeries[] = [], extra: Record<string, unknown> = {}): string {
+  return `${location.origin}${location.pathname}${location.search}#${joinHash(currentLessonParams(), encodeExperiment(exp, { ...extra, ...comparisonsField(comparisons) }))}`;
 }

@@ -1,9 +1,10 @@
 // The fact panel's state: the bundled CounterFact subset (fetched once), the
 // search, the custom-fact draft, and which fact is chosen for the next edit.
+import { useMemo } from 'react';
 import { create } from 'zustand';
 import type { EditRequest } from '../models/experiment.ts';
 import { parseCounterFact, type CounterFactRecord } from './counterfact.ts';
-import type { FactDraft } from './fact-validation.ts';
+import { validateFact, type FactDraft, type FactErrors } from './fact-validation.ts';
 import { parseHardCases, type HardCases } from './hard-cases.ts';
 
 const COUNTERFACT_PATH = 'data/counterfact/counterfact_500.json';
@@ -14,7 +15,7 @@ export interface FactState {
   query: string;
   tab: 'counterfact' | 'custom';
   draft: FactDraft;
-  /** The fact the next "Apply edit" uses. */
+  /** The CounterFact record chosen in the browser (the custom tab uses its own draft: see useChosenFact). */
   chosen: EditRequest | null;
   /** The loaded model's mined collapse-prone facts (its hard_cases.json), if it ships them. */
   hardCases: HardCases | null;
@@ -76,3 +77,19 @@ export const useFacts = create<FactState>()((set, get) => ({
   setDraft: (d) => set((s) => ({ draft: { ...s.draft, ...d } })),
   choose: (chosen) => set({ chosen }),
 }));
+
+/**
+ * The fact the next "Apply edit" uses: on the CounterFact tab the chosen
+ * record, on the custom tab the draft when it is valid and nothing when it is
+ * not (never a fact the user is not looking at).
+ */
+export function useChosenFact(): { fact: EditRequest | null; draftErrors: FactErrors | null } {
+  const tab = useFacts((s) => s.tab);
+  const record = useFacts((s) => s.chosen);
+  const draft = useFacts((s) => s.draft);
+  return useMemo(() => {
+    if (tab === 'counterfact') return { fact: record, draftErrors: null };
+    const { request, errors } = validateFact(draft);
+    return { fact: request, draftErrors: request ? null : errors };
+  }, [tab, record, draft]);
+}

@@ -1,7 +1,11 @@
 // The lab session: the loaded model, the applied settings, the edit steps
 // (always kept equal to the worker's snapshot), the running operation with its
 // progress, the visible queue of edits waiting their turn, frozen comparison
-// curves, and the experiment mirrored into the URL and local storage.
+// curves, and the experiment mirrored into the URL and local storage (with the
+// computed points, so a reload shows them at once and replays to verify them).
+// An experiment opened from a link or a saved session is held in the URL
+// until the user changes the experiment: a cancelled or failed replay must not
+// overwrite the link with what the lab reached.
 // Everything reaches the worker through workers/client.ts; worker calls are
 // serialised here (the worker runs one operation at a time and would refuse a
 // second as 'busy').
@@ -11,11 +15,13 @@ import { DEFAULT_COLLAPSE_FACTOR } from '../models/defaults.ts';
 import type { EditRequest, Experiment, MethodName } from '../models/experiment.ts';
 import type { EditStep, EvalPoint, FactPreview, ModelLocation, ModelSummary } from '../models/lab-types.ts';
 import { isLabErrorInfo, labClient, toLabErrorInfo } from '../workers/client.ts';
-import type { LabErrorInfo, LabSettings, Progress } from '../workers/protocol.ts';
+import type { FactPositions, LabErrorInfo, LabSettings, Progress } from '../workers/protocol.ts';
 import { curveOf, type CurveSeries } from './curve.ts';
 import { experimentWithSettings, settingsFromExperiment } from './experiment-settings.ts';
+import { estimateReplay, needsConfirmation, settingsProblems, type ReplayEstimate } from './link-check.ts';
 import { pickModelFiles } from './local-files.ts';
 import { resolveModelId, type ModelResolution } from './model-location.ts';
+import { loadPoints, savePoints, type SavedPoints } from './points-cache.ts';
 import { saveSession } from './session-storage.ts';
 import { defaultSettings, EDIT_METHODS } from './settings.ts';
 import { clearShareHash, writeShareHash } from './share-hash.ts';
@@ -41,10 +47,16 @@ export interface PendingExperiment {
   experiment: Experiment;
   source: 'link' | 'session';
   resolution: ModelResolution;
+  /** Frozen comparison curves the link carries. */
+  comparisons: CurveSeries[];
+  /** What replaying it costs here (why it asks). */
+  estimate: ReplayEstimate;
 }
 
 export interface PreviewState {
   request: EditRequest;
+  /** Checked at once, before the preview (which waits for any running operation). */
+  positions: FactPositions | null;
   result: FactPreview | null;
   error: LabErrorInfo | null;
   loading: boolean;
@@ -65,6 +77,10 @@ export interface LabSessionState {
   notice: string | null;
   rebuilding: boolean;
   comparisons: CurveSeries[];
+  /** Saved points of the experiment being opened, shown while the replay verifies them. */
+  restored: SavedPoints | null;
+  /** The URL (and the saved session) hold an opened experiment the lab has not reached: left alone until the user changes the experiment. */
+  held: boolean;
   selectedEdit: number | null;
   pending: PendingExperiment | null;
   /** Why a shared link could not be opened. */
@@ -82,7 +98,7 @@ export interface LabSessionState {
   reset(): Promise<void>;
   compareWith(method: MethodName): Promise<void>;
   removeComparison(id: string): void;
-  openExperiment(exp: Experiment, source: 'link' | 'session'): Promise<void>;
+  openExperiment(exp: Experiment, source: 'link' | 'session', comparisons?: CurveSeries[]): Promise<void>;
   acceptPending(files?: File[]): Promise<void>;
   dismissPending(): void;
   setLinkError(message: string | null): void;
@@ -129,8 +145,11 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         const op = get().op;
         if (op && op.kind === kind) set({ op: { ...op, progress } });
       });
+      let ok = false;
       try {
-        return await fn(onProgress);
+        const result = await fn(onProgress);
+        ok = true;
+        return result;
       } catch (e) {
         const error = isLabErrorInfo(e) ? e : toLabErrorInfo(e);
         await syncFromWorker();
@@ -146,6 +165,8 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         return null;
       } finally {
         set({ op: null });
+        // Whatever succeeded (but a load, which a replay may follow) changed or reached the experiment: the URL follows the lab again.
+        if (ok && kind !== 'load') release();
         await publishExperiment();
       }
     });
@@ -165,19 +186,25 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     }
   }
 
-  /** The experiment into the URL and local storage, as edits happen. */
+  /** The experiment into the URL and local storage, with its computed points, as edits happen. */
   async function publishExperiment(): Promise<void> {
     if (!get().model) return;
     try {
-      const experiment = await api().experiment();
+      const snap = await api().snapshot();
+      const experiment = snap.experiment;
       set({ experiment });
-      if (experiment) {
-        writeShareHash(experiment);
-        saveSession(experiment);
-      }
+      if (!experiment || get().held) return;
+      writeShareHash(experiment, get().comparisons);
+      saveSession(experiment);
+      if (snap.baseline) savePoints(experiment, snap.baseline, snap.steps);
     } catch {
       // Nothing to publish.
     }
+  }
+
+  /** The user changed the experiment: the URL follows the lab again. */
+  function release(): void {
+    if (get().held) set({ held: false });
   }
 
   function pump(): void {
@@ -205,18 +232,35 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     if (p) get().requestPreview(p.request);
   }
 
-  /** Load a model (if needed) and replay an experiment on it. */
-  async function loadAndReplay(location: ModelLocation, exp: Experiment): Promise<void> {
-    const settings = settingsFromExperiment(exp, get().settings);
-    const loaded = await loadWith(location, settings);
-    if (!loaded) return;
-    if (exp.model !== get().model?.name) {
-      set({ error: { kind: 'invalid-request', message: `The experiment names “${exp.model}” but the files loaded are “${get().model?.name}”.`, hint: 'Pick the folder the experiment was made with.' } });
-      return;
+  /** Load a model (if needed) and replay an experiment on it; saved points show at once and are verified by the replay. */
+  async function loadAndReplay(location: ModelLocation, exp: Experiment, comparisons: CurveSeries[]): Promise<void> {
+    const saved = exp.edits.length ? loadPoints(exp) : null;
+    if (saved) set({ restored: saved, comparisons });
+    try {
+      const settings = settingsFromExperiment(exp, get().settings);
+      const loaded = await loadWith(location, settings, comparisons);
+      if (!loaded) return;
+      if (exp.model !== get().model?.name) {
+        set({ error: { kind: 'invalid-request', message: `The experiment names “${exp.model}” but the files loaded are “${get().model?.name}”.`, hint: 'Pick the folder the experiment was made with.' } });
+        return;
+      }
+      const n = exp.edits.length;
+      // The whole experiment, with the page's defaults for what it leaves out (the Lab takes settings whole).
+      if (n && !(await replay(experimentWithSettings(exp, settings), saved ? `Verify the saved points: replay ${n} edit${n === 1 ? '' : 's'}` : `Replay ${n} edit${n === 1 ? '' : 's'}`))) return;
+      // The lab reached the experiment: the URL follows the lab again.
+      set({ held: false });
+      await publishExperiment();
+      if (saved) {
+        const same = samePoints(saved, get().baseline, get().steps);
+        set({
+          notice: same
+            ? `The saved points were verified: replaying the ${n} edit${n === 1 ? '' : 's'} reached the same values.`
+            : 'Replaying the edits reached values different from the saved ones (another device or version?); the chart and the table now show the replayed values.',
+        });
+      }
+    } finally {
+      set({ restored: null });
     }
-    if (!exp.edits.length) return;
-    // The whole experiment, with the page's defaults for what it leaves out (the Lab takes settings whole).
-    await replay(experimentWithSettings(exp, settings), `Replay ${exp.edits.length} edit${exp.edits.length === 1 ? '' : 's'}`);
   }
 
   async function replay(exp: Experiment, title: string): Promise<boolean> {
@@ -226,10 +270,10 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     return true;
   }
 
-  async function loadWith(location: ModelLocation, settings: LabSettings): Promise<boolean> {
+  async function loadWith(location: ModelLocation, settings: LabSettings, comparisons: CurveSeries[] = []): Promise<boolean> {
     const result = await runOp('load', 'Load the model', (onProgress) => api().loadModel(location, settings, onProgress));
     if (!result) return false;
-    set({ location, model: result.summary, baseline: result.baseline, steps: [], settings, comparisons: [], selectedEdit: null });
+    set({ location, model: result.summary, baseline: result.baseline, steps: [], settings, comparisons, selectedEdit: null });
     return true;
   }
 
@@ -273,6 +317,8 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     notice: null,
     rebuilding: false,
     comparisons: [],
+    restored: null,
+    held: false,
     selectedEdit: null,
     pending: null,
     linkError: null,
@@ -285,6 +331,10 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       delete settings.method.layer;
       set({ queue: [], pending: null });
       const ok = await loadWith(location, settings);
+      if (ok) {
+        release(); // a new model is a new experiment
+        await publishExperiment();
+      }
       refreshPreview();
       return ok;
     },
@@ -359,22 +409,34 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     },
 
     removeComparison(id) {
+      release();
       set({ comparisons: get().comparisons.filter((c) => c.id !== id) });
+      void publishExperiment();
     },
 
-    async openExperiment(exp, source) {
+    async openExperiment(exp, source, comparisons = []) {
+      const what = source === 'link' ? 'shared link' : 'saved session';
       const resolution = resolveModelId(exp.model);
       if (resolution.kind === 'refused') {
-        set({ linkError: `This ${source === 'link' ? 'shared link' : 'saved session'} cannot be opened: ${resolution.reason}` });
+        set({ linkError: `This ${what} cannot be opened: ${resolution.reason}` });
         if (source === 'link') clearShareHash();
         return;
       }
-      if (resolution.kind === 'ready' && source === 'link') {
-        set({ pending: null });
-        await loadAndReplay(resolution.location, exp);
+      // One set of limits: what the settings form refuses, a link cannot ask for either.
+      const problems = settingsProblems(exp);
+      if (problems.length) {
+        set({ linkError: `This ${what} asks for settings outside the settings form’s limits, so nothing was run: ${problems.join('; ')}.` });
+        if (source === 'link') clearShareHash();
         return;
       }
-      set({ pending: { experiment: exp, source, resolution } });
+      set({ held: true });
+      const estimate = estimateReplay(exp, useGpuStore.getState().probe?.info.isSoftware ?? true);
+      if (resolution.kind === 'ready' && source === 'link' && !needsConfirmation(estimate)) {
+        set({ pending: null });
+        await loadAndReplay(resolution.location, exp, comparisons);
+        return;
+      }
+      set({ pending: { experiment: exp, source, resolution, comparisons, estimate } });
     },
 
     async acceptPending(files) {
@@ -391,7 +453,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         location = { kind: 'files', files: picked.files };
       }
       set({ pending: null });
-      await loadAndReplay(location, p.experiment);
+      await loadAndReplay(location, p.experiment, p.comparisons);
     },
 
     dismissPending() {
@@ -409,18 +471,27 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         return;
       }
       if (!get().model) {
-        set({ preview: { request, result: null, error: null, loading: false } });
+        set({ preview: { request, positions: null, result: null, error: null, loading: false } });
         return;
       }
-      set({ preview: { request, result: null, error: null, loading: true } });
+      set({ preview: { request, positions: null, result: null, error: null, loading: true } });
+      void api()
+        .factPositions(request)
+        .then((positions) => {
+          const p = get().preview;
+          if (seq === previewSeq && p) set({ preview: { ...p, positions } });
+        })
+        .catch(() => {}); // the preview reports what is wrong with the fact
       // Previews wait behind queued edits: they describe the model the fact would be applied to.
       void withWorker(async () => {
         if (seq !== previewSeq || get().queue.length) return; // superseded, or refreshed after the queue drains
         try {
           const result = await api().previewFact(request);
-          if (seq === previewSeq) set({ preview: { request, result, error: null, loading: false } });
+          const p = get().preview;
+          if (seq === previewSeq) set({ preview: { request, positions: p?.positions ?? null, result, error: null, loading: false } });
         } catch (e) {
-          if (seq === previewSeq) set({ preview: { request, result: null, error: isLabErrorInfo(e) ? e : toLabErrorInfo(e), loading: false } });
+          const p = get().preview;
+          if (seq === previewSeq) set({ preview: { request, positions: p?.positions ?? null, result: null, error: isLabErrorInfo(e) ? e : toLabErrorInfo(e), loading: false } });
         }
       });
     },
@@ -450,3 +521,15 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     },
   };
 });
+
+/** Saved points against replayed ones: the same to far below every shown digit. */
+function samePoints(saved: SavedPoints, baseline: EvalPoint | null, steps: readonly EditStep[]): boolean {
+  const close = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b));
+  const samePoint = (a: EvalPoint, b: EvalPoint) =>
+    close(a.me_ppl, b.me_ppl) &&
+    close(a.ppl_corpus, b.ppl_corpus) &&
+    a.collapsed === b.collapsed &&
+    Object.keys(a.tasks).length === Object.keys(b.tasks).length &&
+    Object.entries(a.tasks).every(([k, v]) => k in b.tasks && close(v, b.tasks[k]!));
+  return baseline !== null && samePoint(saved.baseline, baseline) && saved.steps.length === steps.length && saved.steps.every((s, i) => samePoint(s.metrics, steps[i]!.metrics));
+}

@@ -2,18 +2,22 @@
 // open the lab through a share link carrying small settings: 5 v* steps, two
 // fixed context templates (ROME's 21 generated ones cost most of an edit),
 // 2,000 statistics tokens and four short evaluation texts. Everything else is
-// the real path: the link is decoded, the demo model loaded, edits applied
-// from the UI.
+// the real path: the link is decoded, the model loaded, edits applied from
+// the UI. The model is the random tiny-gpt2 test fixture (public/models/
+// tiny-gpt2, 128 positions), not the trained demo: these specs test the lab's
+// mechanics, not what a trained model knows.
 import { expect, type Page } from '@playwright/test';
 import type { EditRequest, Experiment } from '../models/experiment.ts';
 import { encodeExperiment } from '../app/share-codec.ts';
+// The fixture the mechanics specs load (random weights, 4 layers, 128 positions).
+import { FIXTURE_MODEL_ID } from '../app/model-location.ts';
 
-export const DEMO_MODEL_ID = 'public/models/tiny-gpt2';
+export { FIXTURE_MODEL_ID };
 
 export function fastExperiment(edits: EditRequest[] = []): Experiment {
   return {
     version: 1,
-    model: DEMO_MODEL_ID,
+    model: FIXTURE_MODEL_ID,
     method: { name: 'rome', v_num_grad_steps: 5, context_templates: ['{}', 'The following is true. {}'] },
     stats: { texts: 'wikitext2', max_tokens: 2000 },
     mode: 'sequential',
@@ -36,9 +40,9 @@ export function labUrl(exp: Experiment): string {
   return `/#${encodeExperiment(exp)}`;
 }
 
-/** Wait until the demo model is loaded and the curve has `points` points. */
-export async function waitForPoints(page: Page, points: number, timeout = 180_000): Promise<void> {
-  await expect(page.getByTestId('model-summary')).toHaveAttribute('data-name', DEMO_MODEL_ID, { timeout });
+/** Wait until `model` (by default the fixture) is loaded and the curve has `points` points. */
+export async function waitForPoints(page: Page, points: number, timeout = 180_000, model = FIXTURE_MODEL_ID): Promise<void> {
+  await expect(page.getByTestId('model-summary')).toHaveAttribute('data-name', model, { timeout });
   await expect(page.getByTestId('points-table')).toHaveAttribute('data-count', String(points), { timeout });
   await expect(page.getByTestId('collapse-chart')).toHaveAttribute('data-points', String(points));
 }

@@ -40,6 +40,8 @@ test('corrupt, oversized and hostile share links show a message and an empty lab
     // A deflate bomb: 50 MB of spaces in a few kilobytes.
     [`exp=${base64url(deflateSync(new Uint8Array(50_000_000).fill(32)))}`, /too large/],
     [packed({ ...fastExperiment(), model: 'javascript:alert(1)' }), /not a web address/],
+    // Comparison curves ride in the same payload: a hostile list refuses the link.
+    [packed({ ...fastExperiment(), comparisons: [{ label: '<img src=x onerror=alert(1)>', method: 'evil', collapseFactor: 10, points: [] }] }), /comparison curves are invalid: curve 1 names an unknown method/],
   ];
   for (const [hash, message] of cases) {
     await page.goto('/about:blank'); // a different document, so the next goto really loads

@@ -23,6 +23,7 @@ import { loadRomeCovariance } from './editing/rome-covariance.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
+import { romeHparams } from './editing/rome-hparams.ts';
 import type { GpuContext } from './gpu/context.ts';
 import { generate } from './gpt2/generate.ts';
 import { gpt2ParameterCount } from './gpt2/presets.ts';
@@ -69,6 +70,12 @@ export class LabError extends Error {
 /** The statistics default: WikiText-2, a bounded number of tokens (ROME uses 100k Wikipedia samples; a browser cannot). */
 export const DEFAULT_STATS: StatsSpec = { texts: DEFAULT_STATS_CORPUS, max_tokens: DEFAULT_STATS_TOKENS };
 const PREVIEW_TOKENS = 8;
+/**
+ * Before ROME's context templates are generated (at the first edit), the fact
+ * check assumes the longest: 9 sampled tokens and ". " (templates.ts), with a
+ * little room because decoded text can re-encode into more tokens.
+ */
+const GENERATED_TEMPLATE_TOKENS = 12;
 
 /** The Lab's settings: an Experiment's, with the statistics and evaluation defaults filled in. */
 interface Settings {
@@ -309,9 +316,45 @@ export class Lab {
 
   // ---- Before an edit ----
 
+  /**
+   * Token positions an edit of this fact needs: the longest of ROME's
+   * rewriting prompts (context template + prompt + target), its KL prompts,
+   * and the prompt followed by the scored target or the generated tokens.
+   * Templates not generated yet count as the longest they can be.
+   */
+  factPositions(request: EditRequest, methodSpec: MethodSpec = this.settings.method): { needed: number; available: number; templatesKnown: boolean } {
+    const model = this.requireModel();
+    const method = this.methodOf(methodSpec);
+    const spec = this.resolved(method, methodSpec, model.config);
+    const hp = romeHparams(model.config.nLayer, spec);
+    const known = this.templatesFor(method, spec);
+    const templates = known ?? ['{}', `${'x '.repeat(GENERATED_TEMPLATE_TOKENS).trim()}. {}`];
+    const p = this.prepare(request);
+    const prompts = p.vPrompts(templates, hp.kl_prompts);
+    const needed = Math.max(p.prompt.ids.length + Math.max(PREVIEW_TOKENS, p.targetNewIds.length, p.targetTrueIds?.length ?? 0), ...prompts.map((v) => v.ids.length));
+    return { needed, available: model.config.nPositions, templatesKnown: known !== null };
+  }
+
+  /** The context templates an edit with this resolved spec uses, or null while they are still to be generated. */
+  private templatesFor(method: EditMethod, spec: MethodSpec): readonly string[] | null {
+    if (spec.context_templates) return spec.context_templates;
+    if (!method.needs(spec).templates) return ['{}'];
+    return this.templates.get(spec.template_seed ?? 0) ?? null;
+  }
+
+  /** Refuse a fact the model has too few positions for, in words a person can act on. */
+  private checkFactFits(request: EditRequest, method: MethodSpec = this.settings.method): void {
+    const { needed, available, templatesKnown } = this.factPositions(request, method);
+    if (needed <= available) return;
+    throw new LabError(
+      `this fact needs ${needed} token positions (the longest context template${templatesKnown ? '' : ', as generated at the first edit,'} + prompt + target) but the model has ${available}: shorten the prompt, the subject or the target`,
+    );
+  }
+
   async previewFact(request: EditRequest, opts: OpOptions = {}): Promise<FactPreview> {
     const tok = this.requireTok();
     const p = this.prepare(request);
+    this.checkFactFits(request);
     const tTrue = p.targetTrueIds;
     const scored = await this.targetProbs(p, tTrue ? [p.targetNewIds, tTrue] : [p.targetNewIds], opts.signal);
     // The top token is the scoring pass's argmax; one more pass scores it (its probability is not in that pass).
@@ -375,10 +418,15 @@ export class Lab {
     const method = this.methodOf(methodSpec);
     const request = requests[0];
     if (!request) throw new LabError('no request to edit');
-    const most = method.batchSize(this.resolved(method, methodSpec, this.requireModel().config));
+    const spec = this.resolved(method, methodSpec, this.requireModel().config);
+    const most = method.batchSize(spec);
     if (requests.length > most) throw new LabError(`${methodSpec.name} takes at most ${most} request(s) per edit (batch_size), got ${requests.length}`);
     const prepared = requests.map((r) => this.prepare(r));
+    // Before anything costly runs when the templates are known, else right after they are generated.
+    if (this.templatesFor(method, spec)) for (const r of requests) this.checkFactFits(r, methodSpec);
     const base = await this.baseline({ signal: opts.signal, onProgress: opts.onProgress });
+    if (method.needs(spec).templates) await this.contextTemplates(spec.template_seed ?? 0, opts);
+    for (const r of requests) this.checkFactFits(r, methodSpec);
     const before = await this.outcome(prepared[0]!, opts.signal);
 
     const edits = history.edits.length;

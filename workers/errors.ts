@@ -6,7 +6,7 @@ import { toGpuErrorInfo } from '../models/gpu/errors.ts';
 import type { LabErrorInfo, LabErrorKind } from './protocol.ts';
 
 /** Engine errors that mean "this request or file is wrong", not "the lab is broken". */
-const REQUEST_ERRORS = new Set(['LabError', 'ExperimentError', 'DataError', 'NotPositiveDefiniteError']);
+const REQUEST_ERRORS = new Set(['LabError', 'ExperimentError', 'DataError', 'NotPositiveDefiniteError', 'SequenceLengthError']);
 const SOURCE_ERRORS = new Set(['SourceError', 'Gpt2ConfigError', 'Gpt2WeightsError', 'SafetensorsError', 'NpzError', 'NpyError', 'ZipError']);
 
 const HINTS: Partial<Record<LabErrorKind, string>> = {

@@ -22,6 +22,7 @@ import type {
   LabEventListener,
   LabSettings,
   LabSnapshotInfo,
+  FactPositions,
   LoadResult,
   ProbeResult,
   Progress,
@@ -97,6 +98,14 @@ export class LabService implements LabApi {
 
   previewFact(request: EditRequest): Promise<FactPreview> {
     return this.runner.run('preview the fact', undefined, (opts) => this.requireLab().previewFact(request, opts));
+  }
+
+  async factPositions(request: EditRequest): Promise<FactPositions> {
+    try {
+      return this.requireLab().factPositions(request);
+    } catch (e) {
+      throw toLabErrorInfo(e);
+    }
   }
 
   applyEdit(request: EditRequest, onProgress?: ProgressCallback): Promise<EditStep> {

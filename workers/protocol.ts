@@ -80,6 +80,14 @@ export interface LabSettings {
   eval: EvalSpec;
 }
 
+/** Positions an edit of a fact needs (the longest context template + prompt + target) and the model's. */
+export interface FactPositions {
+  needed: number;
+  available: number;
+  /** False before ROME's templates are generated: `needed` then counts the longest they can be. */
+  templatesKnown: boolean;
+}
+
 export interface LoadResult {
   summary: ModelSummary;
   /** The unedited model's scores under the current plan (point 0 of the curve). */
@@ -119,6 +127,11 @@ export interface LabApi {
   /** Method, mode, statistics and evaluation plan; returns the (re)computed baseline. Mode changes need no edits applied. */
   setSettings(settings: LabSettings, onProgress?: ProgressCallback): Promise<EvalPoint>;
   previewFact(request: EditRequest): Promise<FactPreview>;
+  /**
+   * Token positions an edit of this fact needs against the model's: tokenizer
+   * work only, answered at once even while an operation runs (it is not one).
+   */
+  factPositions(request: EditRequest): Promise<FactPositions>;
   applyEdit(request: EditRequest, onProgress?: ProgressCallback): Promise<EditStep>;
   /** Undo edit `index`; sequential mode re-applies the later edits. Returns all steps. */
   undo(index: number, onProgress?: ProgressCallback): Promise<EditStep[]>;

@@ -1,22 +1,19 @@
 import { useId, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
 import { chartRows, logTicks, referenceSeries, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
+import { ACCURACY_DOMAIN, ACCURACY_TICKS, BASELINE_COLOR, COLLAPSED_COLOR, lineStyles } from '../chart-style.ts';
 import { formatPpl } from '../format.ts';
 import { useCurves } from '../use-curves.ts';
 import { ChartExportButtons } from './ChartExportButtons.tsx';
 import { ChartTooltip } from './ChartTooltip.tsx';
 
-const SERIES_COLORS = ['#5b4cf0', '#e08a00', '#0f8b8d', '#8e44ad', '#6b7280'];
-const TASK_COLORS = ['#177245', '#2563eb', '#b45309', '#be185d'];
-const COLLAPSED = '#d62728';
-
-/** A point's dot: red when that point counts as collapsed. */
+/** A point's dot: larger and vermillion when that point counts as collapsed. */
 function dotFor(color: string, key: string) {
   return function CurveDot(props: DotItemDotProps) {
     const { cx, cy, payload, index } = props;
     if (typeof cx !== 'number' || typeof cy !== 'number' || !Number.isFinite(cy)) return <g key={`${key}-${index}`} />;
     const collapsed = Boolean((payload as Record<string, unknown>)[`${key}_collapsed`]);
-    return <circle key={`${key}-${index}`} cx={cx} cy={cy} r={collapsed ? 5 : 3.5} fill={collapsed ? COLLAPSED : color} stroke="#fff" strokeWidth={1} data-collapsed={String(collapsed)} />;
+    return <circle key={`${key}-${index}`} cx={cx} cy={cy} r={collapsed ? 5 : 3.5} fill={collapsed ? COLLAPSED_COLOR : color} stroke="#fff" strokeWidth={1} data-collapsed={String(collapsed)} />;
   };
 }
 
@@ -32,6 +29,7 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const threshold = baseline !== undefined ? baseline * live.collapseFactor : undefined;
   const points = series[0]!.points.length;
   const shown = series.filter((s) => s.points.length > 0).length;
+  const styles = lineStyles(series, tasks);
 
   return (
     <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby={titleId}>
@@ -44,7 +42,7 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
       ) : (
         <div ref={svgHolder} className="chart-holder">
           <ResponsiveContainer width="100%" height={height}>
-            <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 8 : 24, bottom: 8, left: 8 }}>
+            <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 20 : 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#e1e4ee" strokeDasharray="3 3" />
               <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} label={{ value: 'edits', position: 'insideBottomRight', offset: -4 }} />
               <YAxis
@@ -57,18 +55,31 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
                 width={64}
                 label={{ value: 'ME-PPL (log scale)', angle: -90, position: 'insideLeft', offset: 0, style: { textAnchor: 'middle' } }}
               />
-              {tasks.length > 0 && <YAxis yAxisId="tasks" orientation="right" domain={[0, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} width={48} label={{ value: 'accuracy', angle: 90, position: 'insideRight' }} />}
+              {tasks.length > 0 && (
+                // The title sits outside the tick labels (position "right", in the chart's right margin), not on the 75 % tick.
+                <YAxis
+                  yAxisId="tasks"
+                  orientation="right"
+                  domain={ACCURACY_DOMAIN}
+                  ticks={ACCURACY_TICKS}
+                  allowDataOverflow
+                  tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+                  width={44}
+                  label={{ value: 'accuracy', angle: 90, position: 'right', offset: 2, style: { textAnchor: 'middle' } }}
+                />
+              )}
               <Tooltip content={(props) => <ChartTooltip active={props.active} payload={props.payload} series={series} tasks={tasks} />} />
-              <Legend />
+              <Legend iconType="plainline" />
               {baseline !== undefined && Number.isFinite(baseline) && baseline > 0 && (
-                <ReferenceLine yAxisId="ppl" y={baseline} stroke="#177245" strokeDasharray="4 4" label={{ value: `unedited ${formatPpl(baseline)}`, position: 'insideTopLeft', fill: '#177245', fontSize: 11 }} />
+                // Labelled below the line at the right: the curve starts on this line at the left and climbs from it.
+                <ReferenceLine yAxisId="ppl" y={baseline} stroke={BASELINE_COLOR} strokeDasharray="4 4" label={{ value: `unedited ${formatPpl(baseline)}`, position: 'insideBottomRight', fill: BASELINE_COLOR, fontSize: 11 }} />
               )}
               {threshold !== undefined && Number.isFinite(threshold) && threshold > 0 && (
-                <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED, fontSize: 11 }} />
+                <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED_COLOR} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED_COLOR, fontSize: 11 }} />
               )}
               {series.map((s, i) => {
                 if (!s.points.length) return null; // no model yet: no empty live line in the legend
-                const color = SERIES_COLORS[i % SERIES_COLORS.length]!;
+                const { color, dash, width } = styles.ppl[i]!;
                 return (
                   <Line
                     key={s.id}
@@ -77,8 +88,8 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
                     dataKey={seriesKey(i)}
                     name={`${s.label} ME-PPL`}
                     stroke={color}
-                    strokeWidth={s.frozen ? 1.5 : 2.5}
-                    strokeDasharray={s.frozen ? '5 4' : undefined}
+                    strokeWidth={width}
+                    strokeDasharray={dash}
                     dot={dotFor(color, seriesKey(i))}
                     isAnimationActive={false}
                     connectNulls={false}
@@ -86,19 +97,23 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
                 );
               })}
               {series.flatMap((s, i) =>
-                tasks.map((t, j) => (
-                  <Line
-                    key={`${s.id}-${t}`}
-                    yAxisId="tasks"
-                    type="linear"
-                    dataKey={taskKey(i, t)}
-                    name={`${s.label} ${t} acc.`}
-                    stroke={TASK_COLORS[j % TASK_COLORS.length]}
-                    strokeDasharray={s.frozen ? '2 3' : '1 0'}
-                    dot={{ r: 2.5 }}
-                    isAnimationActive={false}
-                  />
-                )),
+                tasks.map((t, j) => {
+                  const { color, dash, width } = styles.task[i]![j]!;
+                  return (
+                    <Line
+                      key={`${s.id}-${t}`}
+                      yAxisId="tasks"
+                      type="linear"
+                      dataKey={taskKey(i, t)}
+                      name={`${s.label} ${t} acc.`}
+                      stroke={color}
+                      strokeWidth={width}
+                      strokeDasharray={dash}
+                      dot={{ r: 3, fill: color, stroke: '#fff', strokeWidth: 1 }}
+                      isAnimationActive={false}
+                    />
+                  );
+                }),
               )}
             </LineChart>
           </ResponsiveContainer>

@@ -8,21 +8,13 @@ const FIELDS: Array<{ key: keyof FactDraft; label: string; help: string }> = [
   { key: 'targetTrue', label: 'True target', help: 'Optional: what it says now (for the before/after probability).' },
 ];
 
-/** Your own fact, checked as you type; "Use this fact" chooses it for the next edit. */
+/** Your own fact, checked as you type; while this tab is open, the next edit uses it (once it is valid). */
 export function CustomFactForm() {
   const draft = useFacts((s) => s.draft);
   const setDraft = useFacts((s) => s.setDraft);
-  const choose = useFacts((s) => s.choose);
-  const { request, errors } = validateFact(draft);
+  const { errors } = validateFact(draft);
   return (
-    <form
-      className="fact-form"
-      data-testid="custom-fact-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (request) choose(request);
-      }}
-    >
+    <form className="fact-form" data-testid="custom-fact-form" onSubmit={(e) => e.preventDefault()}>
       {FIELDS.map((f) => (
         <label key={f.key} className="field">
           <span className="field-label">{f.label}</span>
@@ -42,9 +34,6 @@ export function CustomFactForm() {
           )}
         </label>
       ))}
-      <button type="submit" className="button button-secondary" disabled={!request} data-testid="use-custom-fact">
-        Use this fact
-      </button>
     </form>
   );
 }

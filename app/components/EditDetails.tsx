@@ -1,6 +1,9 @@
 import { formatMs, formatNumber, formatProb, formatPpl } from '../format.ts';
 import { useLabSession } from '../store-lab.ts';
-import { LossSparkline } from './LossSparkline.tsx';
+import { lazy, Suspense } from 'react';
+
+// recharts lives in the chart's chunk: loaded when first needed.
+const LossSparkline = lazy(() => import('./LossSparkline.tsx').then((m) => ({ default: m.LossSparkline })));
 
 /** One edit up close: what the model said before and after, and the update's diagnostics. */
 export function EditDetails() {
@@ -94,7 +97,9 @@ export function EditDetails() {
         </dl>
         <div>
           <h4>{d.loss_name ?? 'v* loss'} per step</h4>
-          <LossSparkline losses={d.v_loss} />
+          <Suspense fallback={<span className="muted">…</span>}>
+            <LossSparkline losses={d.v_loss} />
+          </Suspense>
           {d.per_layer && d.per_layer.length > 0 && (
             <table className="per-layer" data-testid="per-layer">
               <thead>

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { factText } from '../fact-validation.ts';
-import { useFacts } from '../store-facts.ts';
-import { useLabSession } from '../store-lab.ts';
+import { useChosenFact, useFacts } from '../store-facts.ts';
+import { useLabSession, type PreviewState } from '../store-lab.ts';
 import { CounterFactBrowser } from './CounterFactBrowser.tsx';
 import { CustomFactForm } from './CustomFactForm.tsx';
 import { FactPreviewCard } from './FactPreviewCard.tsx';
@@ -10,7 +10,8 @@ import { FactPreviewCard } from './FactPreviewCard.tsx';
 export function FactPanel() {
   const tab = useFacts((s) => s.tab);
   const setTab = useFacts((s) => s.setTab);
-  const chosen = useFacts((s) => s.chosen);
+  const { fact: chosen, draftErrors } = useChosenFact();
+  const preview = useLabSession((s) => s.preview);
   const hasModel = useLabSession((s) => s.model !== null);
   const busy = useLabSession((s) => s.op !== null);
   const queued = useLabSession((s) => s.queue.length);
@@ -18,10 +19,22 @@ export function FactPanel() {
   const queueEdit = useLabSession((s) => s.queueEdit);
   const requestPreview = useLabSession((s) => s.requestPreview);
 
-  // The preview follows the chosen fact (and the model it would be applied to).
-  useEffect(() => requestPreview(chosen), [chosen, hasModel, requestPreview]);
+  // The preview follows the chosen fact (and the model it would be applied to);
+  // a fact being typed is previewed once the typing pauses.
+  useEffect(() => {
+    if (tab !== 'custom' || !chosen) return requestPreview(chosen);
+    const timer = setTimeout(() => requestPreview(chosen), 300);
+    return () => clearTimeout(timer);
+  }, [chosen, tab, hasModel, requestPreview]);
 
-  const blocked = !hasModel ? 'Load a model first.' : dirtySettings ? 'Apply or discard the settings changes first.' : null;
+  const blocked = applyBlockedReason({
+    hasModel,
+    dirtySettings,
+    fact: chosen !== null,
+    tab,
+    draftError: draftErrors ? (Object.values(draftErrors)[0] ?? null) : null,
+    refused: preview && preview.request === chosen ? refusal(preview) : null,
+  });
   return (
     <section className="card panel" data-testid="fact-panel" aria-labelledby="fact-title">
       <h3 id="fact-title">Fact to edit</h3>
@@ -43,12 +56,34 @@ export function FactPanel() {
       )}
       {chosen && <FactPreviewCard />}
       <div className="apply-row">
-        <button type="button" className="button" data-testid="apply-edit" disabled={!chosen || blocked !== null} onClick={() => chosen && queueEdit(chosen)}>
+        <button type="button" className="button" data-testid="apply-edit" disabled={!chosen || blocked !== null} onClick={() => chosen && queueEdit(chosen)} aria-describedby={blocked ? 'apply-blocked' : undefined}>
           {busy || queued ? 'Queue edit' : 'Apply edit'}
         </button>
-        {blocked && <span className="muted small">{blocked}</span>}
+        {blocked && (
+          <span className="muted small" id="apply-blocked" data-testid="apply-blocked">
+            {blocked}
+          </span>
+        )}
         {!blocked && (busy || queued > 0) && <span className="muted small">Runs after the current operation{queued ? ` and ${queued} queued edit${queued === 1 ? '' : 's'}` : ''}.</span>}
       </div>
     </section>
   );
+}
+
+/** What makes the model refuse this fact: too few positions (known at once), or the preview's own refusal. */
+function refusal(p: PreviewState): string | null {
+  const fit = p.positions;
+  if (fit && fit.needed > fit.available) {
+    return `it needs ${fit.needed} token positions (the longest context template${fit.templatesKnown ? '' : ' ROME may generate'} + prompt + target) but the model has ${fit.available}; shorten the prompt, the subject or the target`;
+  }
+  return p.error?.kind === 'invalid-request' ? p.error.message : null;
+}
+
+/** Why "Apply edit" is disabled, or null when it is not: a disabled button always says why. */
+export function applyBlockedReason(s: { hasModel: boolean; dirtySettings: boolean; fact: boolean; tab: 'counterfact' | 'custom'; draftError: string | null; refused: string | null }): string | null {
+  if (!s.hasModel) return 'Load a model first.';
+  if (s.dirtySettings) return 'Apply or discard the settings changes first.';
+  if (!s.fact) return s.tab === 'custom' ? `Fix the fact above first: ${s.draftError ?? 'it is incomplete'}` : 'Choose a fact first: search CounterFact above and click a record, or write your own.';
+  if (s.refused) return `This fact cannot be edited on this model: ${s.refused}.`;
+  return null;
 }

@@ -1,6 +1,6 @@
+import { lazy, Suspense } from 'react';
 import type { ProbeSuccess } from '../../workers/protocol.ts';
 import { useLabSession } from '../store-lab.ts';
-import { CollapseChart } from './CollapseChart.tsx';
 import { ComparePanel } from './ComparePanel.tsx';
 import { EditDetails } from './EditDetails.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
@@ -21,9 +21,13 @@ import { SettingsPanel } from './SettingsPanel.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { SoftwareAdapterNotice } from './SoftwareAdapterNotice.tsx';
 
+// The chart (recharts, the largest dependency) loads as its own chunk, after the first paint.
+const CollapseChart = lazy(() => import('./CollapseChart.tsx').then((m) => ({ default: m.CollapseChart })));
+
 /** The lab: model and settings on the left, facts, the live curve and the history on the right. */
 export function LabView({ probe }: { probe: ProbeSuccess }) {
   const hasModel = useLabSession((s) => s.model !== null);
+  const restored = useLabSession((s) => s.restored !== null);
   return (
     <div className="lab" data-testid="lab">
       <LinkErrorBanner />
@@ -43,8 +47,11 @@ export function LabView({ probe }: { probe: ProbeSuccess }) {
         <div className="lab-main">
           <FactPanel />
           <LessonChartFocus>
-            <CollapseChart />
+            <Suspense fallback={<section className="card panel muted" data-testid="chart-loading">Loading the chart…</section>}>
+              <CollapseChart />
+            </Suspense>
           </LessonChartFocus>
+          {restored && !hasModel && <PointsTable />}
           <OpenResults />
           {hasModel && (
             <>

@@ -1,4 +1,5 @@
 import { Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { OKABE_ITO } from '../chart-style.ts';
 import { formatNumber } from '../format.ts';
 
 /** The v* optimisation's loss per step, small. */
@@ -10,7 +11,7 @@ export function LossSparkline({ losses }: { losses: number[] }) {
       <XAxis dataKey="step" tick={{ fontSize: 10 }} height={16} />
       <YAxis tick={{ fontSize: 10 }} width={40} tickFormatter={(v: number) => formatNumber(v, 2)} />
       <Tooltip formatter={(v) => (typeof v === 'number' ? formatNumber(v) : String(v))} labelFormatter={(l) => `step ${String(l)}`} />
-      <Line type="monotone" dataKey="loss" stroke="#5b4cf0" dot={false} isAnimationActive={false} />
+      <Line type="monotone" dataKey="loss" stroke={OKABE_ITO.blue} dot={false} isAnimationActive={false} />
     </LineChart>
   );
 }

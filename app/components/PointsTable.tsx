@@ -1,19 +1,35 @@
+import { useRef } from 'react';
 import { taskIds } from '../curve.ts';
 import { formatPpl } from '../format.ts';
+import { useLabSession } from '../store-lab.ts';
 import { useCurves } from '../use-curves.ts';
+import { useScrollCue } from '../use-scroll-cue.ts';
 
 /** The curve's numbers, one row per point: what the chart draws, readable and copyable. */
 export function PointsTable() {
   const series = useCurves();
+  const saved = useLabSession((s) => s.restored !== null);
   const live = series[0]!;
   const frozen = series.slice(1);
   const tasks = taskIds(series);
+  const scroller = useRef<HTMLDivElement>(null);
+  const cue = useScrollCue(scroller, [live.points.length, tasks.length, frozen.length]);
   if (!live.points.length) return null;
   return (
     <section className="card panel" aria-labelledby="points-title">
       <h3 id="points-title">Points</h3>
-      <div className="table-scroll">
-        <table className="table points-table" data-testid="points-table" data-count={live.points.length}>
+      {saved && (
+        <p className="muted small" data-testid="points-saved-note">
+          Saved points, shown at once; the lab is replaying the edits to verify them.
+        </p>
+      )}
+      {cue.right && (
+        <p className="muted small scroll-cue" data-testid="points-scroll-cue" aria-hidden="true">
+          More columns to the right: scroll the table sideways →
+        </p>
+      )}
+      <div ref={scroller} className="table-scroll" data-more-left={String(cue.left)} data-more-right={String(cue.right)} tabIndex={0} aria-label="Points table (scrolls sideways)">
+        <table className="table points-table" data-testid="points-table" data-count={live.points.length} data-source={saved ? 'saved' : 'live'}>
           <thead>
             <tr>
               <th scope="col" className="num">

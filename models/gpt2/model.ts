@@ -57,6 +57,14 @@ export interface ForwardOutput {
   mlpOut?: GpuTensor;
 }
 
+/** Input longer than the model's positions: the request is wrong, not the engine. */
+export class SequenceLengthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SequenceLengthError';
+  }
+}
+
 export class Gpt2Model {
   constructor(
     readonly ctx: GpuContext,
@@ -68,7 +76,7 @@ export class Gpt2Model {
   batch(seqs: readonly (readonly number[])[]): ForwardBatch {
     const B = seqs.length;
     const T = Math.max(1, ...seqs.map((s) => s.length));
-    if (T > this.config.nPositions) throw new Error(`a sequence of ${T} tokens exceeds the model's ${this.config.nPositions} positions`);
+    if (T > this.config.nPositions) throw new SequenceLengthError(`a sequence of ${T} tokens exceeds the model's ${this.config.nPositions} positions`);
     const flat = new Uint32Array(B * T).fill(EOS_ID);
     seqs.forEach((s, b) => {
       s.forEach((id, t) => {
