@@ -3,8 +3,9 @@
 import { METHOD_LABELS } from './method-names.ts';
 import { formatSetting, GPT2_SIZES, SETTINGS, type SettingRow } from './settings-table.ts';
 
-/** The bundled demo model (public/models/tiny-gpt2). */
-const DEMO_LAYERS = 4;
+/** The bundled demo model (public/models/demo-gpt2: 6 layers, its config names edit layer 0; tests/demo-model.test.ts checks these). */
+export const DEMO_LAYERS = 6;
+export const DEMO_EDIT_LAYER = 0;
 
 /**
  * What AlphaEdit's projector costs at GPT-2 XL (f = 6400). Memory and
@@ -53,9 +54,9 @@ function range(r: SettingRow): string {
 function defaults(r: SettingRow): string {
   const methods = r.methods ?? [undefined];
   const parts = methods.map((m) => {
-    const at = (nLayer: number) => formatSetting(r, r.default({ method: m ?? 'rome', nLayer })) || '—';
-    const values = [...GPT2_SIZES.map((s) => at(s.nLayer)), at(DEMO_LAYERS)];
-    const text = values.every((v) => v === values[0]) ? `\`${values[0]}\`` : `${GPT2_SIZES.map((s, i) => `${s.label.replace('GPT-2 ', '')} \`${values[i]}\``).join(', ')}, ${DEMO_LAYERS}-layer demo \`${values[4]}\``;
+    const at = (nLayer: number, editLayer?: number) => formatSetting(r, r.default({ method: m ?? 'rome', nLayer, editLayer })) || '—';
+    const values = [...GPT2_SIZES.map((s) => at(s.nLayer)), at(DEMO_LAYERS, DEMO_EDIT_LAYER)];
+    const text = values.every((v) => v === values[0]) ? `\`${values[0]}\`` : `${GPT2_SIZES.map((s, i) => `${s.label.replace('GPT-2 ', '')} \`${values[i]}\``).join(', ')}, demo model \`${values[4]}\``;
     return m && methods.length > 1 ? `${METHOD_LABELS[m]}: ${text}` : text;
   });
   const unique = [...new Set(parts.map((p) => p.replace(/^[^:]+: /, '')))];

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHardCases } from '../app/hard-cases.ts';
+import { DEMO_EDIT_LAYER, DEMO_LAYERS } from '../models/settings-doc.ts';
 import { loadRomeCovariance } from '../models/editing/rome-covariance.ts';
 import { NodeFileSource } from '../models/io/byte-source-node.ts';
 import { gpt2ForwardF64 } from '../models/reference/gpt2.ts';
@@ -25,6 +26,8 @@ describe('the committed demo model', () => {
   it('ships what the lab reads, within 30 MB', () => {
     expect(config.vocabSize).toBe(50257);
     expect(config.editLayer).toBeGreaterThanOrEqual(0);
+    // docs/settings.md states the demo model's defaults from these.
+    expect([config.nLayer, config.editLayer]).toEqual([DEMO_LAYERS, DEMO_EDIT_LAYER]);
     for (const f of ['config.json', 'model.safetensors', 'facts.json', 'hard_cases.json', 'MODEL_CARD.md', 'trace.svg']) expect(existsSync(join(DIR, f)), f).toBe(true);
     expect(bytes(DIR)).toBeLessThan(30e6);
     expect(facts.length).toBeGreaterThan(1000);
