@@ -2,7 +2,7 @@
 // fact it knows changes what it says, and a mined hard case (its hard_cases.json)
 // collapses it in one ROME edit. Cases are read from the committed measurements,
 // so a retrained model brings its own.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { Experiment } from '../models/experiment.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
@@ -12,7 +12,9 @@ import { saveScreenshot, watchProblems } from './support.ts';
 const MODEL = 'public/models/demo-gpt2';
 const config = JSON.parse(readFileSync(`${MODEL}/config.json`, 'utf8')) as { butterfly_lab: { edit_layer: number } };
 const LAYER = config.butterfly_lab.edit_layer;
-const hard = JSON.parse(readFileSync(`${MODEL}/hard_cases.json`, 'utf8')) as { cases: { case_id: number; ratio_rome: number | null; target_new: string }[] };
+// hard_cases.json is written by `lab mine` (training/finish-demo.sh); until it has run, the hard-case test says so and skips.
+const HARD = `${MODEL}/hard_cases.json`;
+const hard = existsSync(HARD) ? (JSON.parse(readFileSync(HARD, 'utf8')) as { cases: { case_id: number; ratio_rome: number | null; target_new: string }[] }) : null;
 // A single ROME edit `lab sweep` measured (training/results/single): the model knows the fact and the edit takes.
 const sweep = readFileSync('training/results/single/steps.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const good = sweep.find((s) => s.type === 'step' && s.metrics.edit?.rewrite_acc === 1 && !s.metrics.collapsed);
@@ -60,8 +62,9 @@ test('an edit of a fact the demo model knows: the preview and the after-edit gen
 });
 
 test('a mined hard case collapses the demo model in one ROME edit (a red point)', async ({ page }) => {
+  test.skip(!hard, `${HARD} is not there yet: lab mine has not been run on this model`);
   test.setTimeout(600_000);
-  const worst = hard.cases.find((c) => c.ratio_rome === null || c.ratio_rome >= 10);
+  const worst = hard!.cases.find((c) => c.ratio_rome === null || c.ratio_rome >= 10);
   expect(worst, 'hard_cases.json holds a case with ME-PPL ≥ 10× after one ROME edit').toBeTruthy();
   const problems = watchProblems(page);
   await page.goto(labUrl(demoExperiment()));

@@ -10,7 +10,7 @@ const M = join(ROOT, 'public/models/demo-gpt2');
 const R = join(ROOT, 'training/results');
 const read = <T,>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
 const jsonl = <T,>(p: string): T[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const pct = (x: number) => `${(100 * x).toFixed(x > 0.999 && x < 1 ? 2 : 1)} %`;
 const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toPrecision(d) : String(x));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
@@ -39,7 +39,7 @@ p('## Model', '');
 p(
   `Hugging Face GPT2LMHeadModel layout and config: ${config.n_layer} layers, width ${config.n_embd}, ${config.n_head} heads, ${config.n_positions} positions, `
     + `GPT-2 BPE (all ${config.vocab_size} tokens), tied input/output embeddings, weights in float16 (\`model.safetensors\`).`,
-  `Folder size: ${(folderBytes(M) / 2 ** 20).toFixed(1)} MiB (weights, key statistics of every layer in \`stats/\`, facts, hard cases, this card).`,
+  `Folder size: ${(folderBytes(M) / 2 ** 20).toFixed(1)} MiB (weights, key statistics of every layer in \`stats/\`, facts, MEND's editor, the trace, this card${existsSync(join(M, 'hard_cases.json')) ? ', hard cases' : ''}).`,
   '',
 );
 
@@ -78,7 +78,7 @@ if (ev) {
     `| held out (${r.prompts.heldout}) | ${pct(r.heldout!)} | ${pct(r.heldout_counterfact!)} | ${pct(r.heldout_known!)} |`,
     '',
     `ME-PPL_50: ${num(ev.me_ppl_50.me_ppl)} (corpus perplexity ${num(ev.me_ppl_50.ppl_corpus)}). WikiText-2 test, first ${ev.wikitext2.articles} articles (${ev.wikitext2.tokens} tokens): perplexity ${num(ev.wikitext2.ppl_corpus)}.`,
-    'For scale, GPT-2 small scores about 30 on WikiText-2: this model knows its facts far better than it knows English.',
+    'For scale, GPT-2 small\'s published WikiText-2 perplexity is 29.4: this model knows its facts far better than it knows English.',
     '',
     'Greedy continuations (16 tokens), as they come out:',
     '',
