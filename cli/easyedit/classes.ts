@@ -17,6 +17,12 @@ const FROM: FromSettings = { fromSettings: true };
 export type TemplateValue = YamlValue | FromSettings;
 export const isFromSettings = (v: TemplateValue): v is FromSettings => typeof v === 'object' && v !== null && !Array.isArray(v) && 'fromSettings' in v;
 
+/** EasyEdit's MEND layers: XL's last 3 of 48, the same share of other depths (at least 1). */
+function mendLastLayers(nLayer: number): number[] {
+  const span = Math.min(nLayer, Math.max(1, Math.round((3 / 48) * nLayer)));
+  return Array.from({ length: span }, (_, i) => nLayer - span + i);
+}
+
 export interface ClassContext {
   model: string;
   arch: Architecture;
@@ -160,10 +166,12 @@ export const EASYEDIT_CLASSES: Record<MethodName, EasyEditClass> = {
       model_class: ctx.arch.model_class,
       tokenizer_class: ctx.arch.tokenizer_class,
       tokenizer_name: ctx.model,
-      inner_params: FROM,
+      // Unset in the lab means "what the editor was trained for"; EasyEdit's MEND configs edit the last 3 of 48 layers (the same share elsewhere).
+      inner_params: { fromSettings: true, fallback: mendLastLayers(ctx.nLayer).flatMap((l) => ctx.arch.mend_params.map((p) => p.replace('{}', String(l)))) },
       archive: { fromSettings: true, fallback: `./results/models/MEND/${ctx.model.split('/').pop()}` },
       lr: { float: 1e-6 },
-      edit_lr: FROM,
+      // Unset in the lab means the editor's learned step; EasyEdit's configs start it at 1e-4.
+      edit_lr: { fromSettings: true, fallback: { float: 1e-4 } },
       lr_lr: { float: 1e-4 },
       lr_scale: { float: 1 },
       seed: 42,
