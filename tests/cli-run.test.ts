@@ -68,7 +68,7 @@ describe('lab run', () => {
     expect(err.code).not.toBe(0);
     expect(err.stdout).toBe('');
     expect(err.stderr.trim().split('\n')).toHaveLength(1);
-    expect(err.stderr).toMatch(/layer 99/);
+    expect(err.stderr).toMatch(/method\.layer must be between 0 and 3 .*got 99/);
     const notJson = join(dir, 'not.json');
     writeFileSync(notJson, '{"version": 1,');
     const err2 = await run('npx', ['tsx', 'cli/main.ts', 'run', notJson]).catch((e) => e);
