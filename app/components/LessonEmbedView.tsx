@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useLesson } from '../lesson/store-lesson.ts';
-import { CollapseChart } from './CollapseChart.tsx';
+import { LazyCollapseChart as CollapseChart } from './LazyCollapseChart.tsx';
 import { LessonProgress } from './LessonProgress.tsx';
 import { LessonStepCard } from './LessonStepCard.tsx';
 

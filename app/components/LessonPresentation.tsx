@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { performStep } from '../lesson/lesson-actions.ts';
 import { LESSON_TITLE } from '../lesson/lesson-steps.ts';
 import { useLesson } from '../lesson/store-lesson.ts';
-import { CollapseChart } from './CollapseChart.tsx';
+import { LazyCollapseChart as CollapseChart } from './LazyCollapseChart.tsx';
 import { LessonChartFocus } from './LessonChartFocus.tsx';
 import { LessonNav } from './LessonNav.tsx';
 import { LessonProgress } from './LessonProgress.tsx';

@@ -1,4 +1,4 @@
-import { CollapseChart } from './CollapseChart.tsx';
+import { LazyCollapseChart as CollapseChart } from './LazyCollapseChart.tsx';
 import { OpenResults } from './OpenResults.tsx';
 
 /** Without WebGPU nothing is edited here, but results computed elsewhere still plot: they need no model. */
