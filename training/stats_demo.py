@@ -6,11 +6,14 @@ exported F16 weights, so the statistics are those of the shipped model.
 
     python3 training/stats_demo.py --model public/models/demo-gpt2 --data training/work --tokens 200000
 """
-import argparse, json, math, os, struct
+import argparse, json, math, os, struct, sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mend_core import read_safetensors  # noqa: E402  (one reader for the exported weights)
 
 p = argparse.ArgumentParser()
 p.add_argument('--model', default='public/models/demo-gpt2')
@@ -19,20 +22,6 @@ p.add_argument('--tokens', type=int, default=200_000)
 p.add_argument('--window', type=int, default=256)
 p.add_argument('--seed', type=int, default=99)
 args = p.parse_args()
-
-
-def read_safetensors(path):
-    raw = open(path, 'rb').read()
-    n = struct.unpack('<Q', raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        a, b = info['data_offsets']
-        dt = {'F16': np.float16, 'F32': np.float32}[info['dtype']]
-        out[name] = torch.tensor(np.frombuffer(raw[8 + n + a:8 + n + b], dtype=dt).reshape(info['shape']).astype(np.float32))
-    return out
 
 
 cfg = json.load(open(os.path.join(args.model, 'config.json')))
