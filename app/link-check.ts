@@ -12,14 +12,16 @@ import { defaultSettings, draftOf, parseDraft } from './settings.ts';
 
 /** A model's layers are unknown before it loads: the engine checks the layer then. */
 const ANY_LAYER_COUNT = 1024;
+/** Unset rows are filled with GPT-2 XL's defaults: always within the form's limits (a fictitious 1024-layer default, e.g. MEMIT's span of 107 layers, is not). */
+const DEFAULTS_DEPTH = 48;
 
 /**
  * The experiment's settings that the settings form would refuse, as
  * "v* steps 10000: between 1 and 1000". Empty when the form accepts them all.
  */
 export function settingsProblems(exp: Experiment): string[] {
-  const settings = settingsFromExperiment(exp, defaultSettings(ANY_LAYER_COUNT, exp.method.name));
-  const draft = draftOf(settings, ANY_LAYER_COUNT);
+  const settings = settingsFromExperiment(exp, defaultSettings(DEFAULTS_DEPTH, exp.method.name));
+  const draft = draftOf(settings, DEFAULTS_DEPTH);
   const { errors } = parseDraft(draft, ANY_LAYER_COUNT, settings);
   return Object.entries(errors).map(([key, error]) => `${settingRow(key).label} ${draft[key]}: ${error}`);
 }

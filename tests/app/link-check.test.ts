@@ -30,6 +30,9 @@ describe('link limits', () => {
     const { errors } = parseDraft({ ...draftOf(s, 4), 'method.v_num_grad_steps': '10000', 'stats.max_tokens': '500000000' }, 4, s);
     expect(Object.keys(errors).sort()).toEqual(['method.v_num_grad_steps', 'stats.max_tokens']);
     expect(settingsProblems({ ...small, eval: { ...small.eval, tasks: { lambada: 100_001 } } })).toEqual(['LAMBADA items 100001: between 0 and 100000']);
+    // Unset multi-layer knobs take real defaults, not a span for a fictitious depth; a stated list is still held to the form's bound.
+    for (const name of ['memit', 'alphaedit', 'ft-l'] as const) expect(settingsProblems({ ...small, method: { name } })).toEqual([]);
+    expect(settingsProblems({ ...small, method: { name: 'memit', layers: Array.from({ length: 65 }, (_, i) => i) } })[0]).toMatch(/more than 64 entries/);
   });
 });
 
