@@ -183,6 +183,8 @@ function parseEval(v: unknown): EvalSpec {
     }
   }
   const out = tableFields({} as EvalSpec, 'eval', e);
+  // "No tasks" is a choice a link must keep: without the empty object the receiver's defaults (LAMBADA) would fill in.
+  if (e.tasks !== undefined && !out.tasks) out.tasks = {};
   if (Array.isArray(e.texts)) out.texts = arr(e.texts, 'eval.texts', EXPERIMENT_LIMITS.evalTexts).map((t, i) => str(t, `eval.texts[${i}]`, 20_000));
   else if (e.texts !== undefined && typeof e.texts !== 'string') fail('eval.texts must be a dataset id or a list of texts');
   return out;

@@ -27,6 +27,12 @@ describe('Experiment schema v1', () => {
     expect('extra' in e).toBe(false);
   });
 
+  it('keeps an explicit "no tasks" (an empty tasks object) apart from unset tasks', () => {
+    expect(parseExperiment({ ...spec, eval: { ...spec.eval, tasks: {} } }).eval?.tasks).toEqual({});
+    expect(parseExperiment(spec).eval && 'tasks' in parseExperiment(spec).eval!).toBe(false);
+    expect(parseExperiment({ ...spec, eval: { ...spec.eval, tasks: { lambada: 5 } } }).eval?.tasks).toEqual({ lambada: 5 });
+  });
+
   it('rejects malformed and hostile input with a clear message', () => {
     expect(() => parseExperimentJson('{"version":1', 'share URL')).toThrow(/share URL is not valid JSON/);
     expect(() => parseExperiment(null)).toThrow(/must be an object/);
