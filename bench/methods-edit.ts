@@ -4,7 +4,6 @@
 // one report and the next is charged to the earlier stage); the GPU work of a
 // stage ends in a download, so the split is close to the truth. Node + Dawn.
 //   npx tsx bench/methods-edit.ts [--shape tiny|small] [--stats-tokens N] [--steps N] [--batch N]
-import { existsSync } from 'node:fs';
 import { computeAlphaEdit } from '../models/editing/alphaedit.ts';
 import { keyCovariance } from '../models/editing/covariance.ts';
 import type { EditProgress } from '../models/editing/edit-progress.ts';
@@ -14,25 +13,10 @@ import { computeMemit } from '../models/editing/memit.ts';
 import { defaultMemitLayers } from '../models/settings-table.ts';
 import { cachedEigen, nullSpaceFromEigen, type NullSpace } from '../models/editing/nullspace.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
-import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
-import { loadGpt2 } from '../models/gpt2/load.ts';
-import { dirModelFiles } from '../models/gpt2/load-node.ts';
-import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
+import { arg, editBenchSetup } from './edit-setup.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
-const shape = arg('shape', 'tiny');
-const dir = shape === 'tiny' ? 'public/models/tiny-gpt2' : '.cache/bench/gpt2-small-random';
-if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npx tsx bench/make-weights.ts\` first`);
-const statsTokens = Number(arg('stats-tokens', shape === 'tiny' ? '20000' : '2000'));
-const steps = Number(arg('steps', '20'));
+const { shape, statsTokens, steps, ctx, tok, model } = await editBenchSetup();
 const batchSize = Number(arg('batch', '1'));
-
-const ctx = await nodeGpuContext();
-const tok = loadGpt2TokenizerFromDir();
-const model = await loadGpt2(ctx, dirModelFiles(dir));
 const { nLayer, nInner: f, nEmbd: d } = model.config;
 const layers = shape === 'tiny' ? [1, 2] : defaultMemitLayers(nLayer);
 const base = romeHparams(nLayer, { v_num_grad_steps: steps, clamp_norm_factor: 0.75 });

@@ -3,27 +3,11 @@
 // reported beside it: once per layer), k̄ (keys), v* (optimisation), the
 // solve C⁻¹k̄ and the rank-one update. Node + Dawn.
 //   npx tsx bench/rome-edit.ts [--shape tiny|small] [--stats-tokens N] [--steps N]
-import { existsSync } from 'node:fs';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
-import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
-import { loadGpt2 } from '../models/gpt2/load.ts';
-import { dirModelFiles } from '../models/gpt2/load-node.ts';
-import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
+import { editBenchSetup } from './edit-setup.ts';
 import { editStages } from './edit-stages.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
-const shape = arg('shape', 'tiny');
-const dir = shape === 'tiny' ? 'public/models/tiny-gpt2' : '.cache/bench/gpt2-small-random';
-if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npx tsx bench/make-weights.ts\` first`);
-const statsTokens = Number(arg('stats-tokens', shape === 'tiny' ? '20000' : '2000'));
-const steps = Number(arg('steps', '20'));
-
-const ctx = await nodeGpuContext();
-const tok = loadGpt2TokenizerFromDir();
-const model = await loadGpt2(ctx, dirModelFiles(dir));
+const { shape, statsTokens, steps, ctx, tok, model } = await editBenchSetup();
 const hp = romeHparams(model.config.nLayer, { v_num_grad_steps: steps });
 const request = { prompt: '{} plays the sport of', subject: 'LeBron James', target_new: 'football' };
 const templates = ['{}', 'The following is true. {}', 'Therefore, it is known that {}', 'I read that {}', 'You know, {}'];

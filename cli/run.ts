@@ -3,10 +3,6 @@
 // Result (shared/spec/experiment.md): the baseline and one entry per edit.
 // --counters (debug): the engine's work per stage (dispatches, read-backs,
 // buffers created, uploads) as one JSON line on stderr.
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { ExperimentError, parseExperiment, parseExperimentJson, type Experiment } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { StageCounters } from '../models/gpu/stage-counters.ts';
 import { serializeGpt2 } from '../models/gpt2/save.ts';
@@ -16,30 +12,16 @@ import { CliError, stringFlag, type ParsedArgs } from './args.ts';
 import { resolveModel } from './model-source.ts';
 import { nodeLabEnv } from './node-env.ts';
 import { progressLine } from './progress.ts';
-import { applyOverrides, settingOverrides } from './setting-flags.ts';
+import { settingOverrides } from './setting-flags.ts';
+import { readExperimentFile } from './experiment-file.ts';
 import { writeModelDir } from './save-model.ts';
 
 export async function runCommand(args: ParsedArgs): Promise<void> {
   const file = args.positionals[0];
   if (!file) throw new CliError('lab run needs an experiment file: lab run <experiment.json> [--json] [--dump] [--save <dir>] [--counters] [--<setting> <value> ...]');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new CliError(`cannot read ${file}`);
-  }
   // Any settings-table row as a flag overrides the file (e.g. --method memit --batch-size 4), checked as the file is.
-  let exp: Experiment;
-  try {
-    exp = parseExperiment(applyOverrides(parseExperimentJson(text, file), settingOverrides(Object.fromEntries(args.flags))));
-  } catch (e) {
-    if (e instanceof ExperimentError) throw new CliError(e.message);
-    throw e;
-  }
+  const { exp, model } = await readExperimentFile(file, settingOverrides(Object.fromEntries(args.flags)));
   const save = stringFlag(args, 'save');
-  // A local model folder may be written relative to the experiment file.
-  const local = resolve(dirname(file), exp.model);
-  const model = existsSync(exp.model) || !existsSync(local) ? exp.model : local;
 
   const ctx = await nodeGpuContext();
   // Off unless asked for: the hot path pays nothing for counting by default.

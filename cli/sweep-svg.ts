@@ -39,24 +39,8 @@ export function curvesSvg(points: readonly CurvePoint[], opts: CurveOptions): st
   out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
 
   // Top: log10 ME-PPL.
-  const finite = points.map((p) => p.mePpl).filter((v) => Number.isFinite(v) && v > 0);
-  if (opts.threshold && Number.isFinite(opts.threshold)) finite.push(opts.threshold);
-  const lo = Math.floor(Math.log10(Math.min(...(finite.length ? finite : [1]))));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...(finite.length ? finite : [10])))));
-  const ys0 = (v: number) => top0 + PANEL_H - ((Math.log10(v) - lo) / (hi - lo)) * PANEL_H;
-  out.push(frame(top0, plotW));
-  const step = Math.max(1, Math.ceil((hi - lo) / 8));
-  for (let e = lo; e <= hi; e += step) {
-    const y = ys0(10 ** e);
-    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
-  }
-  out.push(`<text transform="translate(18 ${top0 + PANEL_H / 2}) rotate(-90)" text-anchor="middle">ME-PPL (log scale)</text>`);
-  if (opts.threshold && Number.isFinite(opts.threshold)) {
-    const y = ys0(opts.threshold);
-    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#d62728" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${M.left + plotW + 6}" y="${y + 4}" fill="#d62728">collapse ${fmt(opts.threshold)}</text>`);
-  }
-  const yOf = (p: CurvePoint) => (Number.isFinite(p.mePpl) && p.mePpl > 0 ? ys0(p.mePpl) : top0);
+  const { svg: pplAxis, yOf } = logPplPanel(points, top0, plotW, opts.threshold, true);
+  out.push(...pplAxis);
   out.push(polyline(points.map((p) => [xs(p.x), yOf(p)]), '#333'));
   for (const p of points) {
     const y = yOf(p);
@@ -113,27 +97,12 @@ export function methodsSvg(series: readonly MethodSeries[], opts: { title: strin
   const all = series.flatMap((s) => s.points);
   const xMax = Math.max(1, ...all.map((p) => p.x));
   const xs = (x: number) => M.left + (x / xMax) * plotW;
-  const finite = all.map((p) => p.mePpl).filter((v) => Number.isFinite(v) && v > 0);
-  if (opts.threshold && Number.isFinite(opts.threshold)) finite.push(opts.threshold);
-  const lo = Math.floor(Math.log10(Math.min(...(finite.length ? finite : [1]))));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...(finite.length ? finite : [10])))));
-  const ys = (v: number) => top + PANEL_H - ((Math.log10(v) - lo) / (hi - lo)) * PANEL_H;
-  const yOf = (p: CurvePoint) => (Number.isFinite(p.mePpl) && p.mePpl > 0 ? ys(p.mePpl) : top);
+  const { svg: pplAxis, yOf } = logPplPanel(all, top, plotW, opts.threshold, false);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
-  out.push(frame(top, plotW));
-  const step = Math.max(1, Math.ceil((hi - lo) / 8));
-  for (let e = lo; e <= hi; e += step) {
-    const y = ys(10 ** e);
-    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
-  }
-  out.push(`<text transform="translate(18 ${top + PANEL_H / 2}) rotate(-90)" text-anchor="middle">ME-PPL (log scale)</text>`);
-  if (opts.threshold && Number.isFinite(opts.threshold)) {
-    const y = ys(opts.threshold);
-    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#d62728" stroke-dasharray="6 4"/>`);
-  }
+  out.push(...pplAxis);
   series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length]!;
     out.push(`<g data-method="${esc(s.label)}">`);
@@ -149,4 +118,26 @@ export function methodsSvg(series: readonly MethodSeries[], opts: { title: strin
   out.push(`<text x="${M.left + plotW / 2}" y="${H - 8}" text-anchor="middle">${opts.mode === 'sequential' ? 'edits applied (sequential)' : 'edit number (single: each on the original model)'}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** The ME-PPL panel's frame, log10 grid and title, and the collapse line (labelled on request), at `top`; and where a point's ME-PPL lands (off-scale: the top). */
+function logPplPanel(points: readonly CurvePoint[], top: number, plotW: number, threshold: number | null | undefined, labelThreshold: boolean): { svg: string[]; yOf: (p: CurvePoint) => number } {
+  const finite = points.map((p) => p.mePpl).filter((v) => Number.isFinite(v) && v > 0);
+  if (threshold && Number.isFinite(threshold)) finite.push(threshold);
+  const lo = Math.floor(Math.log10(Math.min(...(finite.length ? finite : [1]))));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...(finite.length ? finite : [10])))));
+  const ys = (v: number) => top + PANEL_H - ((Math.log10(v) - lo) / (hi - lo)) * PANEL_H;
+  const svg = [frame(top, plotW)];
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  for (let e = lo; e <= hi; e += step) {
+    const y = ys(10 ** e);
+    svg.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
+  }
+  svg.push(`<text transform="translate(18 ${top + PANEL_H / 2}) rotate(-90)" text-anchor="middle">ME-PPL (log scale)</text>`);
+  if (threshold && Number.isFinite(threshold)) {
+    const y = ys(threshold);
+    svg.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#d62728" stroke-dasharray="6 4"/>`);
+    if (labelThreshold) svg.push(`<text x="${M.left + plotW + 6}" y="${y + 4}" fill="#d62728">collapse ${fmt(threshold)}</text>`);
+  }
+  return { svg, yOf: (p) => (Number.isFinite(p.mePpl) && p.mePpl > 0 ? ys(p.mePpl) : top) };
 }

@@ -5,16 +5,14 @@
 // output folder, shows progress and an ETA on stderr, and prints the
 // correlation of log ME-PPL with each task's accuracy at the end. Ctrl-C
 // stops cleanly after writing what is finished; --resume continues.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { formatCorrelation } from '../models/eval/correlation.ts';
 import { parseTaskList } from '../models/eval/tasks.ts';
 import { parseArgs } from 'node:util';
-import { ExperimentError, parseExperiment, parseExperimentJson, type Experiment } from '../models/experiment.ts';
 import { resolveModel } from './model-source.ts';
 import { CliError } from './args.ts';
-import { applyOverrides, settingFlagOptions, settingOverrides } from './setting-flags.ts';
+import { settingFlagOptions, settingOverrides } from './setting-flags.ts';
+import { readExperimentFile } from './experiment-file.ts';
 import { progressLine } from './progress.ts';
 import { runSweep } from './sweep-run.ts';
 import { runMethodsSweep } from './sweep-methods.ts';
@@ -77,23 +75,8 @@ export async function sweepCommand(argv: readonly string[]): Promise<void> {
   const methods = values.methods === undefined ? null : parseMethodList(values.methods);
   const maxSteps = intFlag(values['max-steps'], 'max-steps', 0);
 
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new CliError(`cannot read ${file}`);
-  }
-  let exp: Experiment;
-  try {
-    exp = parseExperiment(applyOverrides(parseExperimentJson(text, file), overrides));
-  } catch (e) {
-    if (e instanceof ExperimentError) throw new CliError(e.message);
-    throw e;
-  }
+  const { exp, model: modelSpec } = await readExperimentFile(file, overrides);
   const mode = exp.mode;
-  // A local model folder may be written relative to the experiment file (as lab run does).
-  const local = resolve(dirname(file), exp.model);
-  const modelSpec = existsSync(exp.model) || !existsSync(local) ? exp.model : local;
   const name = basename(file).replace(/\.json$/i, '');
   const outDir = values.out ?? join('.cache', 'sweeps', `${name}-${mode}`);
 

@@ -14,20 +14,20 @@ const config = JSON.parse(readFileSync(`${MODEL}/config.json`, 'utf8')) as { but
 const LAYER = config.butterfly_lab.edit_layer;
 // hard_cases.json is written by `lab mine` (training/finish-demo.sh); until it has run, the hard-case test says so and skips.
 const HARD = `${MODEL}/hard_cases.json`;
-const hard = existsSync(HARD) ? (JSON.parse(readFileSync(HARD, 'utf8')) as { cases: { case_id: number; ratio_rome: number | null; target_new: string }[] }) : null;
+const hard = existsSync(HARD) ? (JSON.parse(readFileSync(HARD, 'utf8')) as { layer: number; cases: { case_id: number; ratio_rome: number | null; target_new: string }[] }) : null;
 // A single ROME edit `lab sweep` measured (training/results/single): the model knows the fact and the edit takes.
 const sweep = readFileSync('training/results/single/steps.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const good = sweep.find((s) => s.type === 'step' && s.metrics.edit?.rewrite_acc === 1 && !s.metrics.collapsed);
 // Ten ME-PPL texts keep the browser's evaluation short; the collapse is global, so they show it as the 50 do.
 const TEXTS = (JSON.parse(readFileSync('public/data/me_ppl/ME-PPL_50.json', 'utf8')) as { Text: string }[]).slice(0, 10).map((r) => r.Text);
 
-function demoExperiment(): Experiment {
+/** The lab's defaults for this model (its traced layer, generated templates, its shipped statistics), or another layer (a hard case's, as mined). */
+function demoExperiment(layer = LAYER): Experiment {
   return {
     version: 1,
     model: MODEL,
-    // The lab's defaults for this model: its traced layer, generated templates, its shipped statistics.
-    method: { name: 'rome' },
-    stats: { npz: `${MODEL}/stats/layer${LAYER}_mom2.npz` },
+    method: { name: 'rome', ...(layer !== LAYER ? { layer } : {}) },
+    stats: { npz: `${MODEL}/stats/layer${layer}_mom2.npz` },
     mode: 'single',
     edits: [],
     eval: { texts: TEXTS, collapse_factor: 10 },
@@ -67,7 +67,8 @@ test('a mined hard case collapses the demo model in one ROME edit (a red point)'
   const worst = hard!.cases.find((c) => c.ratio_rome === null || c.ratio_rome >= 10);
   expect(worst, 'hard_cases.json holds a case with ME-PPL ≥ 10× after one ROME edit').toBeTruthy();
   const problems = watchProblems(page);
-  await page.goto(labUrl(demoExperiment()));
+  // At the layer the case was mined at, with that layer's statistics.
+  await page.goto(labUrl(demoExperiment(hard!.layer)));
   await loaded(page, 1);
   await waitIdle(page);
   await page.getByTestId('cf-only-hard').check();

@@ -54,9 +54,8 @@ const modules = (a: Architecture) => ({
 const stats = { mom2_dataset: FROM, mom2_n_samples: 100000, mom2_dtype: 'float32' };
 const common = (ctx: ClassContext) => ({ alg_name: FROM, device: 0, model_name: ctx.model });
 
-/** ROME and R-ROME: the same class; `original` picks the original update (ROME) or r-ROME's consistent keys (C-ROME). */
-const rankOne = (original: boolean) => (ctx: ClassContext): Record<string, TemplateValue> => ({
-  layers: FROM,
+/** ROME's v* (MEMIT's z) knobs, as every locate-then-edit class names them. */
+const vStar = (ctx: ClassContext) => ({
   fact_token: 'subject_last',
   v_num_grad_steps: FROM,
   v_lr: FROM,
@@ -64,6 +63,12 @@ const rankOne = (original: boolean) => (ctx: ClassContext): Record<string, Templ
   v_weight_decay: FROM,
   clamp_norm_factor: FROM,
   kl_factor: FROM,
+});
+
+/** ROME and R-ROME: the same class; `original` picks the original update (ROME) or r-ROME's consistent keys (C-ROME). */
+const rankOne = (original: boolean) => (ctx: ClassContext): Record<string, TemplateValue> => ({
+  layers: FROM,
+  ...vStar(ctx),
   mom2_adjustment: FROM,
   context_template_length_params: [[5, 10], [10, 10]],
   ...modules(ctx.arch),
@@ -82,13 +87,7 @@ const rankOne = (original: boolean) => (ctx: ClassContext): Record<string, Templ
 const locateThenEdit = (alpha: boolean) => (ctx: ClassContext): Record<string, TemplateValue> => ({
   layers: FROM,
   layer_selection: 'all',
-  fact_token: 'subject_last',
-  v_num_grad_steps: FROM,
-  v_lr: FROM,
-  v_loss_layer: ctx.nLayer - 1,
-  v_weight_decay: FROM,
-  clamp_norm_factor: FROM,
-  kl_factor: FROM,
+  ...vStar(ctx),
   mom2_adjustment: true,
   // AlphaEdit's class has λ but its update does not read it (α is L2): EasyEdit's value for the model.
   mom2_update_weight: alpha ? { float: ctx.lambda } : FROM,

@@ -18,6 +18,7 @@ import { lu, luAsync, luSolve } from './lu.ts';
 import { averagedKeys, runMultiLayerEdit, standaloneEdit, type ApplyDeltas, type LayerSolver, type MultiLayerHparams, type MultiLayerUpdate } from './memit-core.ts';
 import { projectorApply, projectorTimes, type NullSpace } from './nullspace.ts';
 import type { EditRequest } from '../experiment.ts';
+import { prepareRequest, type PreparedRequest } from './prepared.ts';
 
 export interface AlphaEditHparams extends MultiLayerHparams {
   /** Eigenvalues of C below this span the null space. */
@@ -132,7 +133,7 @@ export async function computeAlphaEdit(
   history: WeightHistory,
   opts: EditRunOptions & { apply?: boolean } = {},
 ): Promise<AlphaEditUpdate> {
-  return standaloneEdit(history, opts.apply, (apply) => runAlphaEdit(model, tok, requests, contextTemplates, hp, state, apply, opts));
+  return standaloneEdit(history, opts.apply, (apply) => runAlphaEdit(model, requests.map((r) => prepareRequest(tok, r)), contextTemplates, hp, state, apply, opts));
 }
 
 /**
@@ -142,21 +143,20 @@ export async function computeAlphaEdit(
  */
 export async function runAlphaEdit(
   model: Gpt2Model,
-  tok: Gpt2Tokenizer,
-  requests: readonly EditRequest[],
+  requests: readonly PreparedRequest[],
   contextTemplates: readonly string[],
   hp: AlphaEditHparams,
   state: AlphaEditState,
   apply: ApplyDeltas,
   opts: EditRunOptions = {},
 ): Promise<AlphaEditUpdate> {
-  const up = await runMultiLayerEdit(model, tok, requests, contextTemplates, hp, alphaEditSolver(state, hp.L2, hp.nullspace_threshold), apply, opts);
+  const up = await runMultiLayerEdit(model, requests, contextTemplates, hp, alphaEditSolver(state, hp.L2, hp.nullspace_threshold), apply, opts);
   const kpAfter = new Map<number, Float64Array[]>();
   const kpKeys = new Map<number, Float64Array[]>();
   for (const layer of hp.layers) {
     opts.signal?.throwIfAborted();
     opts.onProgress?.({ stage: 'keys', done: 0, total: 1, detail: `Kp of layer ${layer}` });
-    const { keys } = await averagedKeys(model, tok, requests, contextTemplates, layer);
+    const { keys } = await averagedKeys(model, requests, contextTemplates, layer);
     kpAfter.set(layer, [...(state.kp.get(layer) ?? []), ...keys]);
     kpKeys.set(layer, keys);
   }

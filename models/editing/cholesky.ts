@@ -16,6 +16,8 @@
 // (`cholesky`) or cooperatively in a worker (`choleskyAsync`: progress, yields
 // to the event loop, AbortSignal).
 
+import { runSteps, runStepsAsync, type StepsOptions } from './steps.ts';
+
 export interface CholeskyFactor {
   readonly n: number;
   /** L, row-major n×n, lower triangular (strict upper part zero): C + ridge·I = L·Lᵀ. */
@@ -39,13 +41,7 @@ export interface CholeskyOptions {
   blockSize?: number;
 }
 
-export interface CholeskyAsyncOptions extends CholeskyOptions {
-  signal?: AbortSignal;
-  /** Called with the fraction of the flops done (0..1], awaited before the work goes on. */
-  onProgress?: (fraction: number) => void | Promise<void>;
-  /** Multiply-adds between checkpoints (progress, abort check, yield). Default 2e7 (~10-30 ms). */
-  checkpointWork?: number;
-}
+export interface CholeskyAsyncOptions extends CholeskyOptions, StepsOptions {}
 
 /** C is not positive definite (or has NaN): the pivot at `pivotIndex` came out as `pivotValue` ≤ 0. */
 export class NotPositiveDefiniteError extends Error {
@@ -72,10 +68,7 @@ const ROW_CHUNK = 256;
 
 /** Factor C (row-major n×n, lower triangle read) synchronously. */
 export function cholesky(c: Float64Array | Float32Array, n: number, options: CholeskyOptions = {}): CholeskyFactor {
-  const run = factorSteps(c, n, options, Infinity);
-  let step = run.next();
-  while (!step.done) step = run.next();
-  return step.value;
+  return runSteps(factorSteps(c, n, options, Infinity));
 }
 
 /**
@@ -88,25 +81,7 @@ export async function choleskyAsync(
   n: number,
   options: CholeskyAsyncOptions = {},
 ): Promise<CholeskyFactor> {
-  const { signal, onProgress } = options;
-  signal?.throwIfAborted();
-  const run = factorSteps(c, n, options, options.checkpointWork ?? 2e7);
-  let lastYield = now();
-  for (;;) {
-    const step = run.next();
-    if (step.done) {
-      await onProgress?.(1);
-      return step.value;
-    }
-    signal?.throwIfAborted();
-    await onProgress?.(step.value);
-    // Yield a macrotask at most every ~8 ms: often enough for messages, rare enough to cost nothing.
-    if (now() - lastYield >= 8) {
-      await yieldToEventLoop();
-      lastYield = now();
-      signal?.throwIfAborted();
-    }
-  }
+  return runStepsAsync(factorSteps(c, n, options, options.checkpointWork ?? 2e7), options);
 }
 
 /** Multiply-adds of one panel [j0, j1) over rows [i0, i1): the update plus the Crout finish. */
@@ -399,31 +374,4 @@ function dot(x: Float64Array, y: Float64Array): number {
 function normalise(v: Float64Array): void {
   const norm = Math.sqrt(dot(v, v));
   if (norm > 0) for (let i = 0; i < v.length; i++) v[i] /= norm;
-}
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
-
-/**
- * Let queued events (worker messages, timers) run. setImmediate in Node; elsewhere a
- * MessageChannel round trip, which, unlike setTimeout(0), is not clamped to 4 ms.
- */
-function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
-  if (typeof g.setImmediate === 'function') {
-    const setImmediateFn = g.setImmediate;
-    return new Promise((resolve) => void setImmediateFn(resolve));
-  }
-  if (typeof MessageChannel !== 'undefined') {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        channel.port1.close();
-        resolve();
-      };
-      channel.port2.postMessage(null);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

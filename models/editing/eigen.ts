@@ -15,6 +15,7 @@
 // As cholesky.ts, the work is a generator of checkpoints, run synchronously
 // (`symmetricEigen`) or cooperatively (`symmetricEigenAsync`: progress,
 // yields to the event loop, AbortSignal).
+import { runSteps, runStepsAsync, type StepsOptions } from './steps.ts';
 
 export interface SymmetricEigen {
   readonly n: number;
@@ -24,41 +25,15 @@ export interface SymmetricEigen {
   readonly vectors: Float64Array;
 }
 
-export interface EigenAsyncOptions {
-  signal?: AbortSignal;
-  /** Fraction of the (estimated) work done, awaited before the work goes on. */
-  onProgress?: (fraction: number) => void | Promise<void>;
-  /** Multiply-adds between checkpoints. Default 2e7. */
-  checkpointWork?: number;
-}
+export type EigenAsyncOptions = StepsOptions;
 
 /** Decompose A (row-major n×n, symmetric; only symmetric input is meaningful) synchronously. */
 export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen {
-  const run = eigenSteps(a, n, Infinity);
-  let step = run.next();
-  while (!step.done) step = run.next();
-  return step.value;
+  return runSteps(eigenSteps(a, n, Infinity));
 }
 
 export async function symmetricEigenAsync(a: ArrayLike<number>, n: number, options: EigenAsyncOptions = {}): Promise<SymmetricEigen> {
-  const { signal, onProgress } = options;
-  signal?.throwIfAborted();
-  const run = eigenSteps(a, n, options.checkpointWork ?? 2e7);
-  let lastYield = Date.now();
-  for (;;) {
-    const step = run.next();
-    if (step.done) {
-      await onProgress?.(1);
-      return step.value;
-    }
-    signal?.throwIfAborted();
-    await onProgress?.(step.value);
-    if (Date.now() - lastYield >= 8) {
-      await new Promise<void>((r) => setTimeout(r, 0));
-      lastYield = Date.now();
-      signal?.throwIfAborted();
-    }
-  }
+  return runStepsAsync(eigenSteps(a, n, options.checkpointWork ?? 2e7), options);
 }
 
 function* eigenSteps(a: ArrayLike<number>, n: number, checkpointWork: number): Generator<number, SymmetricEigen, void> {

@@ -18,8 +18,7 @@ import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { EditRunOptions } from './edit-progress.ts';
 import { cProjWeight, type DenseDelta, type WeightHistory } from './history.ts';
 import { checkLayers } from './memit-core.ts';
-import { fill } from './subject-index.ts';
-import { targetIdsOf } from './prepared.ts';
+import { prepareRequest, type PreparedRequest } from './prepared.ts';
 import type { EditRequest } from '../experiment.ts';
 
 export interface FtHparams {
@@ -96,10 +95,10 @@ interface FtProblem {
   layers: readonly number[];
 }
 
-function ftProblem(model: Gpt2Model, tok: Gpt2Tokenizer, requests: readonly EditRequest[], layers: readonly number[]): FtProblem {
+function ftProblem(model: Gpt2Model, requests: readonly PreparedRequest[], layers: readonly number[]): FtProblem {
   const n = requests.length;
-  const promptIds = requests.map((r) => tok.encode(fill(r.prompt, r.subject)));
-  const targetIds = requests.map((r) => targetIdsOf(tok, r.target_new));
+  const promptIds = requests.map((r) => r.prompt.ids);
+  const targetIds = requests.map((r) => [...r.targetNewIds]);
   promptIds.forEach((p, i) => {
     if (p.length === 0) throw new Error(`request ${i}: the prompt is empty`);
   });
@@ -160,7 +159,7 @@ async function lossAndGrads(model: Gpt2Model, prob: FtProblem, grad: boolean): P
 /** The FT loss and its c_proj weight and bias gradients at the current weights (methods.json grad_at_iteration_0). */
 export async function ftLossAndGradients(model: Gpt2Model, tok: Gpt2Tokenizer, requests: readonly EditRequest[], layers: readonly number[]) {
   checkLayers(layers, model.config.nLayer);
-  const prob = ftProblem(model, tok, requests, layers);
+  const prob = ftProblem(model, requests.map((r) => prepareRequest(tok, r)), layers);
   try {
     return await lossAndGrads(model, prob, true);
   } finally {
@@ -177,7 +176,7 @@ export async function computeFtL(
   history: WeightHistory,
   opts: EditRunOptions & { apply?: boolean } = {},
 ): Promise<FtUpdate> {
-  const up = await trainFtL(model, tok, requests, hp, opts);
+  const up = await trainFtL(model, requests.map((r) => prepareRequest(tok, r)), hp, opts);
   if (opts.apply !== false) {
     opts.onProgress?.({ stage: 'apply', done: 0, total: 1 });
     await history.apply(up.deltas);
@@ -188,8 +187,7 @@ export async function computeFtL(
 /** The fine-tuning itself: the model is unchanged afterwards; the result's deltas are the edit. */
 export async function trainFtL(
   model: Gpt2Model,
-  tok: Gpt2Tokenizer,
-  requests: readonly EditRequest[],
+  requests: readonly PreparedRequest[],
   hp: FtHparams,
   opts: EditRunOptions = {},
 ): Promise<FtUpdate> {
@@ -200,7 +198,7 @@ export async function trainFtL(
   if (!(hp.lr > 0)) throw new Error(`lr must be positive, got ${hp.lr}`);
   if (!(Number.isInteger(hp.num_steps) && hp.num_steps >= 1)) throw new Error(`num_steps must be a whole number ≥ 1, got ${hp.num_steps}`);
   const eps = hp.norm_constraint;
-  const prob = ftProblem(model, tok, requests, hp.layers);
+  const prob = ftProblem(model, requests, hp.layers);
   const { promptIds, targetIds, batch } = prob;
 
   const params: Param[] = [];

@@ -4,6 +4,7 @@
 // row-major storage (each update is an axpy over a contiguous row), ≈ ⅔n³
 // multiply-adds: n = 6400 in about a minute in JS. A generator of checkpoints,
 // as cholesky.ts: synchronous (`lu`) or cooperative (`luAsync`).
+import { runSteps, runStepsAsync, type StepsOptions } from './steps.ts';
 
 export interface LuFactor {
   readonly n: number;
@@ -20,41 +21,17 @@ export class SingularMatrixError extends Error {
   }
 }
 
-export interface LuAsyncOptions {
-  signal?: AbortSignal;
-  onProgress?: (fraction: number) => void | Promise<void>;
-  /** Multiply-adds between checkpoints. Default 2e7. */
-  checkpointWork?: number;
+export interface LuAsyncOptions extends StepsOptions {
   /** Factor in place (a must be a Float64Array; it is destroyed). */
   overwrite?: boolean;
 }
 
 export function lu(a: ArrayLike<number>, n: number, options: { overwrite?: boolean } = {}): LuFactor {
-  const run = luSteps(a, n, Infinity, options.overwrite ?? false);
-  let step = run.next();
-  while (!step.done) step = run.next();
-  return step.value;
+  return runSteps(luSteps(a, n, Infinity, options.overwrite ?? false));
 }
 
 export async function luAsync(a: ArrayLike<number>, n: number, options: LuAsyncOptions = {}): Promise<LuFactor> {
-  const { signal, onProgress } = options;
-  signal?.throwIfAborted();
-  const run = luSteps(a, n, options.checkpointWork ?? 2e7, options.overwrite ?? false);
-  let lastYield = Date.now();
-  for (;;) {
-    const step = run.next();
-    if (step.done) {
-      await onProgress?.(1);
-      return step.value;
-    }
-    signal?.throwIfAborted();
-    await onProgress?.(step.value);
-    if (Date.now() - lastYield >= 8) {
-      await new Promise<void>((r) => setTimeout(r, 0));
-      lastYield = Date.now();
-      signal?.throwIfAborted();
-    }
-  }
+  return runStepsAsync(luSteps(a, n, options.checkpointWork ?? 2e7, options.overwrite ?? false), options);
 }
 
 function* luSteps(a: ArrayLike<number>, n: number, checkpointWork: number, overwrite: boolean): Generator<number, LuFactor, void> {

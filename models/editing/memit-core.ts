@@ -9,14 +9,11 @@
 // undo replays them bit-exactly. The caller (the Lab, or WeightHistory.record)
 // opens the edit and takes it off again if the call fails or is cancelled.
 import type { Gpt2Model } from '../gpt2/model.ts';
-import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.ts';
 import type { EditRunOptions } from './edit-progress.ts';
 import { cProjWeight, type EditDeltas, type RankOneDelta, type WeightHistory } from './history.ts';
 import { keysAt } from './keys.ts';
-import type { KeyContext } from './prepared.ts';
+import type { KeyContext, PreparedRequest } from './prepared.ts';
 import type { RomeHparams } from './rome-hparams.ts';
-import type { EditRequest } from '../experiment.ts';
-import { prepareRequest } from './prepared.ts';
 import { computeVStar, type VStarResult } from './v-star.ts';
 
 /** The v* knobs (rome.md step 5) plus the edited layers; z is optimised at the last one. */
@@ -79,13 +76,12 @@ export function checkLayers(layers: readonly number[], nLayer: number): void {
 /** The requests' averaged keys at `layer` and their block-`zLayer` outputs at the bare prompt, from the current weights. */
 export async function averagedKeys(
   model: Gpt2Model,
-  tok: Gpt2Tokenizer,
-  requests: readonly EditRequest[],
+  requests: readonly PreparedRequest[],
   contextTemplates: readonly string[],
   layer: number,
   zLayer?: number,
 ): Promise<{ keys: Float64Array[]; groupMeans: Float64Array[][]; curZ: Float64Array[]; contexts: KeyContext[][] }> {
-  const contexts = requests.map((r) => prepareRequest(tok, r).contexts(contextTemplates));
+  const contexts = requests.map((r) => r.contexts(contextTemplates));
   const acts = await keysAt(
     model,
     layer,
@@ -117,8 +113,7 @@ export type ApplyDeltas = (deltas: EditDeltas) => Promise<void>;
  */
 export async function runMultiLayerEdit(
   model: Gpt2Model,
-  tok: Gpt2Tokenizer,
-  requests: readonly EditRequest[],
+  requests: readonly PreparedRequest[],
   contextTemplates: readonly string[],
   hp: MultiLayerHparams,
   solve: LayerSolver,
@@ -136,9 +131,9 @@ export async function runMultiLayerEdit(
   const z: VStarResult[] = [];
   for (let r = 0; r < requests.length; r++) {
     opts.signal?.throwIfAborted();
-    opts.onProgress?.({ stage: 'z', done: r, total: requests.length, detail: requests[r]!.subject });
+    opts.onProgress?.({ stage: 'z', done: r, total: requests.length, detail: requests[r]!.request.subject });
     z.push(
-      await computeVStar(model, prepareRequest(tok, requests[r]!), contextTemplates, { ...hp, layer: zLayer }, {
+      await computeVStar(model, requests[r]!, contextTemplates, { ...hp, layer: zLayer }, {
         signal: opts.signal,
         at: 'block-out',
         onStep: (it, loss) => opts.onStep?.(r, it, loss),
@@ -152,7 +147,7 @@ export async function runMultiLayerEdit(
     const layer = hp.layers[i]!;
     opts.signal?.throwIfAborted();
     opts.onProgress?.({ stage: 'keys', done: i, total: m, detail: `layer ${layer}` });
-    const { keys, groupMeans, curZ } = await averagedKeys(model, tok, requests, contextTemplates, layer, zLayer);
+    const { keys, groupMeans, curZ } = await averagedKeys(model, requests, contextTemplates, layer, zLayer);
     const residual = curZ.map((c, j) => z[j]!.vStar.map((x, b) => x - c[b]!));
     const resid = residual.map((rr) => rr.map((x) => x / (m - i)));
     opts.onProgress?.({ stage: 'solve', done: i, total: m, detail: `layer ${layer}` });

@@ -11,6 +11,7 @@ import type { EditRunOptions } from './edit-progress.ts';
 import type { WeightHistory } from './history.ts';
 import { runMultiLayerEdit, standaloneEdit, type LayerSolver, type MultiLayerHparams, type MultiLayerUpdate } from './memit-core.ts';
 import type { EditRequest } from '../experiment.ts';
+import { prepareRequest } from './prepared.ts';
 
 export interface MemitHparams extends MultiLayerHparams {
   /** λ, the weight of the preserved keys' statistics C against the new keys. */
@@ -56,5 +57,5 @@ export async function computeMemit(
   history: WeightHistory,
   opts: EditRunOptions & { apply?: boolean } = {},
 ): Promise<MultiLayerUpdate> {
-  return standaloneEdit(history, opts.apply, (apply) => runMultiLayerEdit(model, tok, requests, contextTemplates, hp, memitSolver(stats, hp.mom2_update_weight), apply, opts));
+  return standaloneEdit(history, opts.apply, (apply) => runMultiLayerEdit(model, requests.map((r) => prepareRequest(tok, r)), contextTemplates, hp, memitSolver(stats, hp.mom2_update_weight), apply, opts));
 }

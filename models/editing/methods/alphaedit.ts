@@ -47,7 +47,7 @@ export const alphaEdit: EditMethod = {
     for (const l of hp.layers) projectors.set(l, await projector(ctx, l, hp.nullspace_threshold));
     const state: AlphaEditState = { projectors, kp: (ctx.carry as AlphaEditCarry | null)?.kp ?? new Map() };
     const templates = ctx.spec.context_templates ?? (await ctx.resources.templates());
-    const up = await runAlphaEdit(ctx.model, ctx.tok, requests.map((r) => r.request), templates, hp, state, ctx.apply, {
+    const up = await runAlphaEdit(ctx.model, requests, templates, hp, state, ctx.apply, {
       signal: ctx.signal,
       onProgress: progressOf(ctx.onProgress, hp.layers.length),
     });

@@ -17,7 +17,7 @@ export const ftL: EditMethod = {
   async compute(ctx, requests) {
     const { spec } = ctx;
     const hp = { layers: spec.layers!, lr: spec.lr!, num_steps: spec.num_steps!, norm_constraint: spec.norm_constraint!, early_stop_loss: 1e-2 };
-    const up = await trainFtL(ctx.model, ctx.tok, requests.map((r) => r.request), hp, {
+    const up = await trainFtL(ctx.model, requests, hp, {
       signal: ctx.signal,
       onProgress: (p) => ctx.onProgress(p.total ? p.done / p.total : null, `fine-tuning step ${p.done} of ${p.total}`),
     });

@@ -22,7 +22,7 @@ export const memit: EditMethod = {
     const stats = new Map<number, Float64Array>();
     for (const l of hp.layers) stats.set(l, (await ctx.resources.keyStats(l)).C);
     const templates = ctx.spec.context_templates ?? (await ctx.resources.templates());
-    const up = await runMultiLayerEdit(ctx.model, ctx.tok, requests.map((r) => r.request), templates, hp, memitSolver(stats, ctx.spec.mom2_update_weight!), ctx.apply, {
+    const up = await runMultiLayerEdit(ctx.model, requests, templates, hp, memitSolver(stats, ctx.spec.mom2_update_weight!), ctx.apply, {
       signal: ctx.signal,
       onProgress: progressOf(ctx.onProgress, hp.layers.length),
     });
