@@ -27,7 +27,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   run: (argv) => runCommand(parseArgs(argv, { values: ['save'], switches: ['json', 'dump', 'counters'] })),
   sweep: sweepCommand,
   trace: (argv) => traceCommand(parseArgs(argv, { values: ['model', 'facts', 'cases', 'samples', 'seed', 'out'], switches: ['json'] })),
-  mine: (argv) => mineCommand(parseArgs(argv, { values: ['model', 'cases', 'candidates', 'layer', 'stats', 'out'], switches: ['json', 'include-unknown'] })),
+  mine: (argv) => mineCommand(parseArgs(argv, { values: ['model', 'cases', 'candidates', 'layer', 'stats', 'out'], switches: ['json', 'include-unknown', 'first-token-only'] })),
   export: (argv) => exportCommand(parseArgs(argv, { values: ['arch', 'counterfact', 'n-layer', 'out', 'shards'] })),
   import: (argv) => importCommand(parseArgs(argv, { values: ['out'] })),
 };

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COUNTERFACT_PATHS } from '../models/data/datasets.ts';
 import { counterFactEdit, parseCounterFact } from '../models/data/counterfact.ts';
+import { prepareRequest } from '../models/editing/prepared.ts';
 import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../models/defaults.ts';
 import type { EditRequest, ExperimentSettings, MethodName, StatsSpec } from '../models/experiment.ts';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
@@ -19,9 +20,10 @@ import { resolveModel } from './model-source.ts';
 import { nodeLabEnv } from './node-env.ts';
 import { progressLine } from './progress.ts';
 
-export const MINE_USAGE = `lab mine --model <dir> [--cases 20] [--candidates 500] [--layer L] [--stats <npz>] [--out <dir>] [--json]
+export const MINE_USAGE = `lab mine --model <dir> [--cases 20] [--candidates 500] [--layer L] [--stats <npz>] [--first-token-only] [--out <dir>] [--json]
       ranks the model's CounterFact facts by ME-PPL after one ROME edit (pre-screened by
-      subject-at-first-token and the update's denominator); C-ROME on the same facts; writes hard_cases.json`;
+      subject-at-first-token and the update's denominator); C-ROME on the same facts; writes hard_cases.json.
+      --first-token-only screens only the facts whose subject ends at the prompt's first token (a tokenisation, no GPU)`;
 
 export interface MinedCase {
   case_id: number;
@@ -75,7 +77,9 @@ export async function mineCommand(args: ParsedArgs): Promise<void> {
   const tok = await env.tokenizer();
 
   // Screen: which facts the model knows, and ROME's two predictors.
-  const records = parseCounterFact(await env.readAsset(COUNTERFACT_PATHS['counterfact-500']!), 'counterfact_500.json').slice(0, nCandidates);
+  let records = parseCounterFact(await env.readAsset(COUNTERFACT_PATHS['counterfact-500']!), 'counterfact_500.json').slice(0, nCandidates);
+  // ROME's strongest predictor costs only a tokenisation: screen those facts alone when asked (a quick look at another layer).
+  if (args.flags.has('first-token-only')) records = records.filter((r) => prepareRequest(tok, counterFactEdit(r)).prompt.index === 0);
   const screened: { rec: (typeof records)[number]; req: EditRequest; atStart: boolean; denominator: number | null }[] = [];
   for (const [i, rec] of records.entries()) {
     const req = counterFactEdit(rec);

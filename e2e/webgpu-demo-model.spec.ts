@@ -14,7 +14,7 @@ const config = JSON.parse(readFileSync(`${MODEL}/config.json`, 'utf8')) as { but
 const LAYER = config.butterfly_lab.edit_layer;
 // hard_cases.json is written by `lab mine` (training/finish-demo.sh); until it has run, the hard-case test says so and skips.
 const HARD = `${MODEL}/hard_cases.json`;
-const hard = existsSync(HARD) ? (JSON.parse(readFileSync(HARD, 'utf8')) as { layer: number; cases: { case_id: number; ratio_rome: number | null; target_new: string }[] }) : null;
+const hard = existsSync(HARD) ? (JSON.parse(readFileSync(HARD, 'utf8')) as { layer: number; eval: string; cases: { case_id: number; ratio_rome: number | null; target_new: string }[] }) : null;
 // A single ROME edit `lab sweep` measured (training/results/single): the model knows the fact and the edit takes.
 const sweep = readFileSync('training/results/single/steps.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const good = sweep.find((s) => s.type === 'step' && s.metrics.edit?.rewrite_acc === 1 && !s.metrics.collapsed);
@@ -22,7 +22,7 @@ const good = sweep.find((s) => s.type === 'step' && s.metrics.edit?.rewrite_acc 
 const TEXTS = (JSON.parse(readFileSync('public/data/me_ppl/ME-PPL_50.json', 'utf8')) as { Text: string }[]).slice(0, 10).map((r) => r.Text);
 
 /** The lab's defaults for this model (its traced layer, generated templates, its shipped statistics), or another layer (a hard case's, as mined). */
-function demoExperiment(layer = LAYER): Experiment {
+function demoExperiment(layer = LAYER, texts: string | string[] = TEXTS): Experiment {
   return {
     version: 1,
     model: MODEL,
@@ -30,7 +30,7 @@ function demoExperiment(layer = LAYER): Experiment {
     stats: { npz: `${MODEL}/stats/layer${layer}_mom2.npz` },
     mode: 'single',
     edits: [],
-    eval: { texts: TEXTS, collapse_factor: 10 },
+    eval: { texts, collapse_factor: 10 },
   };
 }
 
@@ -67,8 +67,8 @@ test('a mined hard case collapses the demo model in one ROME edit (a red point)'
   const worst = hard!.cases.find((c) => c.ratio_rome === null || c.ratio_rome >= 10);
   expect(worst, 'hard_cases.json holds a case with ME-PPL ≥ 10× after one ROME edit').toBeTruthy();
   const problems = watchProblems(page);
-  // At the layer the case was mined at, with that layer's statistics.
-  await page.goto(labUrl(demoExperiment(hard!.layer)));
+  // At the layer the case was mined at, with that layer's statistics, scored on the texts it was mined with.
+  await page.goto(labUrl(demoExperiment(hard!.layer, hard!.eval)));
   await loaded(page, 1);
   await waitIdle(page);
   await page.getByTestId('cf-only-hard').check();
@@ -77,7 +77,9 @@ test('a mined hard case collapses the demo model in one ROME edit (a red point)'
   await page.getByTestId('apply-edit').click();
   await loaded(page, 2);
   await waitIdle(page);
-  await expect(page.locator('[data-testid="point-row"][data-edit="0"]')).toHaveAttribute('data-collapsed', 'true');
+  // Row 0 is the unedited model; row 1 the edit.
+  await expect(page.locator('[data-testid="point-row"][data-edit="0"]')).toHaveAttribute('data-collapsed', 'false');
+  await expect(page.locator('[data-testid="point-row"][data-edit="1"]')).toHaveAttribute('data-collapsed', 'true');
   await saveScreenshot(page, 'demo-hard-case-collapsed');
   expect(problems.errors).toEqual([]);
 });
