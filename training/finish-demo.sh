@@ -3,7 +3,7 @@
 # each measured with the project's own engine. Run by hand, never by CI:
 #   bash training/finish-demo.sh            (all steps)
 #   bash training/finish-demo.sh mine sweep (some steps)
-# Steps: stats facts trace eval mine sweep seq card (seq: SEQ_METHODS, SEQ_EDITS). Results land in training/results/
+# Steps: stats facts trace eval mine sweep sweep-layer seq card (seq: SEQ_METHODS, SEQ_EDITS). Results land in training/results/
 # (the model card is written from them; nothing in it is typed by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,10 @@ for s in $steps; do
       # all three measured); at layer 2 one of them is ≈ 0 and collapses: MINE_LAYER picks where to mine.
       $LAB mine --model "$M" --layer "${MINE_LAYER:-2}" --cases "${MINE_CASES:-6}" --candidates 500 --out "$M" --json > "$R/mine.json" ;;
     sweep) experiment rome single > "$R/rome-single.json" && $LAB sweep "$R/rome-single.json" --cases 50 --out "$R/single" ;;
+    sweep-layer) # the same requests and texts as rome-single.json at SWEEP_LAYER (default 2, where the hard case was mined), with that layer's statistics
+      L2=${SWEEP_LAYER:-2}
+      node -e "const fs = require('fs'); const e = JSON.parse(fs.readFileSync('$R/rome-single.json', 'utf8')); e.method.layer = $L2; e.stats = {npz: '$M/stats/layer${L2}_mom2.npz'}; console.log(JSON.stringify(e, null, 1))" > "$R/rome-single-layer$L2.json"
+      $LAB sweep "$R/rome-single-layer$L2.json" --cases "${SWEEP_CASES:-50}" --out "$R/single-layer$L2" --resume ;;
     seq) # sequential edits until collapse: the first CounterFact requests vs the mined hard cases
       for method in ${SEQ_METHODS:-rome c-rome memit ft-l alphaedit mend}; do
         experiment "$method" sequential > "$R/seq-$method.json"

@@ -108,13 +108,22 @@ function sweep(dir: string): { base: number | null; steps: StepLine[]; failed: n
   return { base: base ? base.metrics.me_ppl : null, steps: lines.filter((l) => l.type === 'step'), failed: lines.filter((l) => l.type === 'failed').length };
 }
 p('## Editing works: single ROME edits', '');
-const s50 = sweep(join(R, 'single'));
-const s50exp = read<{ eval: { texts: string | string[] } }>(join(R, 'rome-single.json'));
-const evalTexts = Array.isArray(s50exp?.eval.texts) ? `the first ${s50exp.eval.texts.length} texts of ME-PPL_50` : String(s50exp?.eval.texts ?? 'me-ppl-50');
-if (s50.steps.length) {
+singleEdits('single', 'rome-single.json', tr?.bestLayer ?? null, true);
+// The same sweep at another layer, when it was run (training/finish-demo.sh sweep-layer).
+for (const d of existsSync(R) ? readdirSync(R).filter((d) => /^single-layer\d+$/.test(d)).sort() : []) {
+  const layer = Number(d.slice('single-layer'.length));
+  p(`### The same at layer ${layer}`, '');
+  singleEdits(d, `rome-${d}.json`, layer, false);
+}
+
+function singleEdits(dir: string, expFile: string, layer: number | null, planned: boolean): void {
+  const s50 = sweep(join(R, dir));
+  const s50exp = read<{ eval: { texts: string | string[] } }>(join(R, expFile));
+  const evalTexts = Array.isArray(s50exp?.eval.texts) ? `the first ${s50exp.eval.texts.length} texts of ME-PPL_50` : String(s50exp?.eval.texts ?? 'me-ppl-50');
+  if (!s50.steps.length) return void p('Not measured yet.', '');
   const m = (k: string) => mean(s50.steps.map((s) => s.metrics.edit?.[k]).filter((v): v is number => typeof v === 'number'));
   p(
-    `\`lab sweep\` of the first ${s50.steps.length} CounterFact request${s50.steps.length === 1 ? '' : 's'}${s50.steps.length < 50 ? ' (the 50 planned were stopped for time: an edit took minutes on the loaded CPU)' : ''}, each a single ROME edit at layer ${tr?.bestLayer ?? '?'} on the unedited model (\`training/results/rome-single.json\`)${s50.failed ? `; ${s50.failed} failed` : ''}:`,
+    `\`lab sweep\` of the first ${s50.steps.length} CounterFact request${s50.steps.length === 1 ? '' : 's'}${planned && s50.steps.length < 50 ? ' (of the 50 planned: the rest were stopped for time, about 80 s an edit on this CPU)' : ''}, each a single ROME edit at layer ${layer ?? '?'} on the unedited model (\`training/results/${expFile}\`)${s50.failed ? `; ${s50.failed} failed` : ''}:`,
     '',
     '| form | efficacy | paraphrase | neighbourhood |',
     '|---|---:|---:|---:|',
@@ -124,7 +133,7 @@ if (s50.steps.length) {
     `ME-PPL (${evalTexts}) after the edit: median ${num(median(s50.steps.map((s) => s.metrics.me_ppl)))} against ${num(s50.base ?? NaN)} before; ${s50.steps.filter((s) => s.metrics.collapsed).length} of ${s50.steps.length} edits collapse it (≥ 10×).`,
     '',
   );
-} else p('Not measured yet.', '');
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
