@@ -16,7 +16,8 @@ export async function editBenchSetup() {
   const shape = arg('shape', 'tiny');
   const dir = shape === 'tiny' ? 'public/models/tiny-gpt2' : '.cache/bench/gpt2-small-random';
   if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npx tsx bench/make-weights.ts\` first`);
-  const statsTokens = Number(arg('stats-tokens', shape === 'tiny' ? '20000' : '2000'));
+  // C is f×f (3072² at the small shape): fewer tokens than f leave it singular and MEMIT's λC + KKᵀ is not positive definite (measured: 2,000 failed).
+  const statsTokens = Number(arg('stats-tokens', shape === 'tiny' ? '20000' : '8000'));
   const steps = Number(arg('steps', '20'));
   const ctx = await nodeGpuContext();
   const tok = loadGpt2TokenizerFromDir();
