@@ -81,27 +81,25 @@ export async function loadGpt2(ctx: GpuContext, files: ModelFiles, opts: LoadOpt
   return new Gpt2Model(ctx, config, weights);
 }
 
-async function fetchText(url: string, fetchFn: typeof fetch, signal?: AbortSignal): Promise<string> {
-  let res: Response;
+/** The response, or a SourceError saying the server could not be reached (a cancel stays a cancel). */
+async function reach(url: string, fetchFn: typeof fetch, signal?: AbortSignal): Promise<Response> {
   try {
-    res = await fetchFn(url, { signal: signal ?? null });
+    return await fetchFn(url, { signal: signal ?? null });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new SourceError(`could not reach ${url}: ${e instanceof Error ? e.message : e}`);
   }
+}
+
+async function fetchText(url: string, fetchFn: typeof fetch, signal?: AbortSignal): Promise<string> {
+  const res = await reach(url, fetchFn, signal);
   if (!res.ok) throw new SourceError(`${url}: HTTP ${res.status}${res.status === 404 ? ' (no such model or file)' : ''}`);
   return res.text();
 }
 
 /** A file's bytes, or null on 404 (a model folder need not hold it). */
 async function fetchOptional(url: string, fetchFn: typeof fetch, signal?: AbortSignal): Promise<Uint8Array | null> {
-  let res: Response;
-  try {
-    res = await fetchFn(url, { signal: signal ?? null });
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    throw new SourceError(`could not reach ${url}: ${e instanceof Error ? e.message : e}`);
-  }
+  const res = await reach(url, fetchFn, signal);
   if (res.status === 404) return null;
   if (!res.ok) throw new SourceError(`${url}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
