@@ -8,7 +8,7 @@ import { WeightHistory } from '../models/editing/history.ts';
 import { cachedEigen, nullSpaceFromEigen, type NullSpace } from '../models/editing/nullspace.ts';
 import { MemoryStatsStore, type StatsKey, type StoredStats } from '../models/editing/stats-cache.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
-import { expectAfter, expectChecksum, expectClose, freshModel, layerStats, methods, multiLayerHparams, rel, templates, TOL } from './helpers/methods-fixture.ts';
+import { expectAfter, expectChecksumsByName, expectClose, expectWeightsByName, freshModel, layerStats, methods, multiLayerHparams, rel, templates, TOL } from './helpers/methods-fixture.ts';
 
 const tok = loadGpt2TokenizerFromDir();
 const fx = methods.methods.alphaedit;
@@ -91,15 +91,9 @@ describe('AlphaEdit on WebGPU matches methods.json', { timeout: 900_000 }, () =>
         // The state given in is untouched (undo restores it by keeping the old one).
         for (const [l, kp] of state.kp) expect(kp).not.toBe(up.kpAfter.get(l));
         state = { ...state, kp: up.kpAfter };
-        for (const [wname, sum] of Object.entries(step.c_proj_checksums_after) as [string, { sum: number; l2: number }][]) {
-          const l = Number(wname.split('.')[1]);
-          expectChecksum(await model.ctx.downloadF32(model.weights.blocks[l]!.mlpProj.w), sum, wname);
-        }
+        await expectChecksumsByName(model, step.c_proj_checksums_after);
       }
-      for (const [wname, w] of Object.entries(c.final.c_proj_weights) as [string, number[][]][]) {
-        const l = Number(wname.split('.')[1]);
-        expectClose(await model.ctx.downloadF32(model.weights.blocks[l]!.mlpProj.w), w.flat(), wname);
-      }
+      await expectWeightsByName(model, c.final.c_proj_weights);
       await expectAfter(model, c.final.nll_after, c.final.ppl_after);
     });
   }

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeGpuContext } from '../models/gpu/node-gpu.ts';
 import { loadGpt2 } from '../models/gpt2/load.ts';
 import { dirModelFiles } from '../models/gpt2/load-node.ts';
-import { expectClose, methods, templates, covarianceSequences } from './helpers/methods-fixture.ts';
+import { expectWeightsByName, methods, templates, covarianceSequences } from './helpers/methods-fixture.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'lab-methods-'));
@@ -56,12 +56,8 @@ describe('lab run reproduces methods.json through the registry', { timeout: 1_20
       if (t.fixture === 'memit') expect(result.steps[0].requests).toHaveLength(3);
       if (t.fixture === 'alphaedit') expect(result.steps[0].diagnostics.per_layer.map((p: any) => p.P_rank)).toEqual([135, 147]);
       const model = await loadGpt2(await nodeGpuContext(), dirModelFiles(out));
-      for (const [name, w] of Object.entries(c.final.c_proj_weights) as [string, number[][]][]) {
-        expectClose(await model.ctx.downloadF32(model.weights.byName.get(name)!), w.flat(), name);
-      }
-      for (const [name, b] of Object.entries(c.final.c_proj_biases ?? {}) as [string, number[]][]) {
-        expectClose(await model.ctx.downloadF32(model.weights.byName.get(name)!), b, name);
-      }
+      await expectWeightsByName(model, c.final.c_proj_weights);
+      await expectWeightsByName(model, c.final.c_proj_biases ?? {});
     });
   }
 });

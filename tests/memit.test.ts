@@ -6,7 +6,7 @@ import { WeightHistory } from '../models/editing/history.ts';
 import { computeMemit, type MemitHparams } from '../models/editing/memit.ts';
 import { defaultMemitLayers } from '../models/settings-table.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
-import { expectAfter, expectChecksum, expectClose, freshModel, layerStats, methods, multiLayerHparams, rel, templates, TOL } from './helpers/methods-fixture.ts';
+import { expectAfter, expectChecksumsByName, expectClose, expectWeightsByName, freshModel, layerStats, methods, multiLayerHparams, rel, templates, TOL } from './helpers/methods-fixture.ts';
 
 const tok = loadGpt2TokenizerFromDir();
 const fx = methods.methods.memit;
@@ -44,15 +44,9 @@ describe('MEMIT on WebGPU matches methods.json', { timeout: 900_000 }, () => {
           expect(rel(L.deltaFro, want.delta_matrix_fro)).toBeLessThan(TOL);
           expect(rel(L.deltaMaxAbs, want.delta_matrix_max_abs)).toBeLessThan(TOL);
         });
-        for (const [wname, sum] of Object.entries(step.c_proj_checksums_after) as [string, { sum: number; l2: number }][]) {
-          const l = Number(wname.split('.')[1]);
-          expectChecksum(await model.ctx.downloadF32(model.weights.blocks[l]!.mlpProj.w), sum, wname);
-        }
+        await expectChecksumsByName(model, step.c_proj_checksums_after);
       }
-      for (const [wname, w] of Object.entries(c.final.c_proj_weights) as [string, number[][]][]) {
-        const l = Number(wname.split('.')[1]);
-        expectClose(await model.ctx.downloadF32(model.weights.blocks[l]!.mlpProj.w), w.flat(), wname);
-      }
+      await expectWeightsByName(model, c.final.c_proj_weights);
       await expectAfter(model, c.final.nll_after, c.final.ppl_after);
       // Undo every step: the original weights come back bit-exactly.
       const before = await model.ctx.downloadF32(model.weights.blocks[1]!.mlpProj.w);

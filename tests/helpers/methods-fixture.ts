@@ -76,6 +76,16 @@ export function expectChecksum(w: ArrayLike<number>, want: { sum: number; l2: nu
   expect(Math.abs(s - want.sum) / want.l2, `${what} sum`).toBeLessThan(TOL);
 }
 
+/** Each named weight (methods.json's "h.1.mlp.c_proj.weight" keys) against its fixture checksum. */
+export async function expectChecksumsByName(model: Gpt2Model, checksums: Record<string, { sum: number; l2: number }>): Promise<void> {
+  for (const [name, sum] of Object.entries(checksums)) expectChecksum(await model.ctx.downloadF32(model.weights.byName.get(name)!), sum, name);
+}
+
+/** Each named weight or bias against its fixture values (matrices flattened row-major). */
+export async function expectWeightsByName(model: Gpt2Model, weights: Record<string, number[][] | number[]>): Promise<void> {
+  for (const [name, w] of Object.entries(weights)) expectClose(await model.ctx.downloadF32(model.weights.byName.get(name)!), w.flat(), name);
+}
+
 /** MEMIT's and AlphaEdit's v* knobs and layers from a methods.json hparams record. */
 export function multiLayerHparams(h: Record<string, unknown>): MultiLayerHparams {
   return {
