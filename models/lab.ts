@@ -19,7 +19,7 @@ import { prepareRequest, type PreparedRequest } from './editing/prepared.ts';
 import { defaultRomeLayer } from './settings-table.ts';
 import { sameSettings } from './util/same-settings.ts';
 import type { StatsStore } from './editing/stats-cache.ts';
-import { loadRomeCovariance } from './editing/rome-covariance.ts';
+import { loadRomeCovariance, npzPathForLayer, RomeStatsLayerError } from './editing/rome-covariance.ts';
 import type { ByteSource } from './io/byte-source.ts';
 import { generateContextTemplates } from './editing/templates.ts';
 import type { EditRequest, EvalSpec, Experiment, ExperimentSettings, MethodSpec, StatsSpec } from './experiment.ts';
@@ -690,10 +690,16 @@ export class Lab {
     if ('npz' in spec) {
       // ROME's published statistics: C = mom2 / count, for the layer the file was made for.
       if (!this.env.openBytes) throw new LabError('this host cannot open .npz statistics files');
-      opts.onProgress?.({ stage: 'statistics', fraction: null, detail: spec.npz });
-      const cov = await loadRomeCovariance(this.env.openBytes(spec.npz), opts.signal);
+      let path: string;
+      try {
+        path = npzPathForLayer(spec.npz, layer);
+      } catch (e) {
+        throw e instanceof RomeStatsLayerError ? new LabError(e.message) : e;
+      }
+      opts.onProgress?.({ stage: 'statistics', fraction: null, detail: path });
+      const cov = await loadRomeCovariance(this.env.openBytes(path), opts.signal);
       const f = this.requireModel().config.nInner;
-      if (cov.dim !== f) throw new LabError(`${spec.npz} holds ${cov.dim}×${cov.dim} statistics; layer ${layer} of this model needs ${f}×${f}`);
+      if (cov.dim !== f) throw new LabError(`${path} holds ${cov.dim}×${cov.dim} statistics; layer ${layer} of this model needs ${f}×${f}`);
       return { C: cov.covariance, dim: cov.dim, count: cov.count };
     }
     const ids = 'ids' in spec ? spec.ids : await this.corpusIds(spec.texts, spec.max_tokens ?? DEFAULT_STATS_TOKENS, opts.signal);

@@ -86,7 +86,7 @@ export function settingsReference(): string {
   lines.push(
     '',
     'Not single values, so not in the table: `method.context_templates` (a list starting with `"{}"`; when given, used verbatim),',
-    '`stats.ids` / `stats.npz` (token ids, or ROME’s published statistics, instead of a corpus), literal `eval.texts` (a list of strings), and the edits.',
+    '`stats.ids` / `stats.npz` (token ids, or ROME’s published statistics, instead of a corpus; one .npz is one layer, so a multi-layer method writes `{layer}` in the path), literal `eval.texts` (a list of strings), and the edits.',
     '',
     ...ALPHAEDIT_COST,
   );

@@ -40,6 +40,15 @@ describe('statistics sources', () => {
     await lab.configure({ ...settings, stats: { npz: join(file, '..', 'missing.npz') } });
     await expect(lab.applyEdit(rome.request)).rejects.toThrow(/missing\.npz/);
     expect(lab.stepList).toHaveLength(1);
+
+    // One file is one layer: a file named for layer 1 is never used for layer 2; "{layer}" names one per layer.
+    const named = join(file, '..', 'layer1_mom2.npz');
+    writeFileSync(named, npz);
+    await lab.configure({ ...settings, method: { ...settings.method, layer: 2 }, stats: { npz: named } });
+    await expect(lab.applyEdit(rome.request)).rejects.toThrow(/holds the statistics of layer 1, not of layer 2/);
+    await lab.configure({ ...settings, stats: { npz: join(file, '..', 'layer{layer}_mom2.npz') } });
+    const again = await lab.applyEdit(rome.request);
+    expect(again.diagnostics.denominator).toBeCloseTo(step.diagnostics.denominator, 6);
   }, 600_000); // load-bound: under 14 s of CPU for the whole file, 293 s of wall for this test on a loaded machine (limit 120 s)
 
   it('without mom2 adjustment the left vector is k*/‖k*‖', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../models/io/byte-source.ts';
 import { NodeFileSource } from '../models/io/byte-source-node.ts';
-import { covarianceFromRomeNpz, loadRomeCovariance, romeStatsPath } from '../models/editing/rome-covariance.ts';
+import { covarianceFromRomeNpz, loadRomeCovariance, npzPathForLayer, romeStatsPath } from '../models/editing/rome-covariance.ts';
 import { npyScalar, npyToFloat64, parseNpy } from '../models/io/npy.ts';
 import { openNpz, readNpz } from '../models/io/npz.ts';
 import { f32Bytes, f64Bytes, i64Bytes, npyBytes, zipBytes } from './helpers/npz-writer.ts';
@@ -125,6 +125,7 @@ describe('npz reader', () => {
     expect(() => parseNpy(ok.subarray(0, ok.length - 8), 't.npy')).toThrow(/t.npy is truncated: shape \(2, 2\) of '<f8' needs 32 bytes of data, the file has 24/);
     expect(() => parseNpy(ok.subarray(0, 40), 'h.npy')).toThrow(/truncated inside its header/);
     expect(() => parseNpy(npyBytes({ descr: '<c16', shape: [1], bytes: new Uint8Array(16) }), 'c.npy')).toThrow(/unsupported dtype '<c16'/);
+    expect(() => parseNpy(npyBytes({ descr: '<u8', shape: [1], bytes: new Uint8Array(8) }), 'u.npy')).toThrow(/unsupported dtype '<u8'/);
     expect(() => parseNpy(npyBytes({ descr: '|O', shape: [1], bytes: new Uint8Array(8) }), 'o.npy')).toThrow(/pickled Python objects/);
     const bigEndian = parseNpy(npyBytes({ descr: '>f8', shape: [2], bytes: f64Bytes([1, -2]).slice().reverse() }));
     expect(Array.from(bigEndian.data as Float64Array)).toEqual([-2, 1]); // the whole buffer reversed: elements swap too
@@ -132,6 +133,13 @@ describe('npz reader', () => {
 
   it('knows ROME file names and rejects archives that are not mom2 stats', async () => {
     expect(romeStatsPath({ model: 'gpt2-xl', layer: 17 })).toBe('gpt2-xl/wikipedia_stats/transformer.h.17.mlp.c_proj_float32_mom2_100000.npz');
+    // One file is one layer: "{layer}" names a file per layer; a file named for another layer is refused, never used in its place.
+    expect(npzPathForLayer('m/stats/layer{layer}_mom2.npz', 1)).toBe('m/stats/layer1_mom2.npz');
+    expect(npzPathForLayer('m/stats/layer2_mom2.npz', 2)).toBe('m/stats/layer2_mom2.npz');
+    expect(() => npzPathForLayer('m/stats/layer2_mom2.npz', 1)).toThrow(/holds the statistics of layer 2, not of layer 1: .*\{layer\}/);
+    expect(() => npzPathForLayer(romeStatsPath({ model: 'gpt2-xl', layer: 17 }), 13)).toThrow(/layer 17, not of layer 13/);
+    expect(npzPathForLayer(romeStatsPath({ model: 'gpt2-xl', layer: 17 }), 17)).toContain('h.17.');
+    expect(npzPathForLayer('uploads/my-stats.npz', 5)).toBe('uploads/my-stats.npz'); // names no layer: the user's word
     expect(romeStatsPath({ model: 'gpt2-medium', layer: 8, dataset: 'wikitext', sampleSize: null })).toBe(
       'gpt2-medium/wikitext_stats/transformer.h.8.mlp.c_proj_float32_mom2.npz',
     );

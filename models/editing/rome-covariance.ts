@@ -22,6 +22,30 @@ export interface RomeCovariance {
 }
 
 /**
+ * The statistics file for one layer. One .npz holds one layer's statistics, so a
+ * multi-layer method (MEMIT, AlphaEdit) names them with "{layer}" in the path;
+ * a path without it whose file name names another layer (ROME's
+ * "…h.17.mlp…", our "layer2_mom2.npz") is refused rather than silently used
+ * for this one.
+ */
+export function npzPathForLayer(path: string, layer: number): string {
+  if (path.includes('{layer}')) return path.replaceAll('{layer}', String(layer));
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const named = /(?:^|[^a-z])(?:layer|h\.)(\d+)(?=[._])/i.exec(name);
+  if (named && Number(named[1]) !== layer) {
+    throw new RomeStatsLayerError(`${path} holds the statistics of layer ${named[1]}, not of layer ${layer}: for edits at several layers, write {layer} in the path (e.g. layer{layer}_mom2.npz)`);
+  }
+  return path;
+}
+
+export class RomeStatsLayerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RomeStatsLayerError';
+  }
+}
+
+/**
  * The names tried for Σ kkᵀ and N: ROME's own ("mom2.mom2", "mom2.count"), then the
  * same with "/" (archives re-saved with nested keys) and bare ("mom2", "count").
  */

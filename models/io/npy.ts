@@ -1,6 +1,7 @@
 // numpy's .npy format (versions 1.0, 2.0, 3.0): magic, a Python-dict header with
 // descr / fortran_order / shape, then the raw elements. Parsed into typed arrays in
-// C order. Pickled object arrays and structured dtypes are refused, never executed.
+// C order. Only the dtypes key statistics files use are read (floats, int32/64
+// counts, bool/uint8, unicode names); pickled objects are refused, never executed.
 import { f16BitsToF32 } from '../gpu/half.ts';
 
 export class NpyError extends Error {
@@ -14,29 +15,18 @@ export type NpyDtype =
   | 'float16'
   | 'float32'
   | 'float64'
-  | 'int8'
-  | 'int16'
   | 'int32'
   | 'int64'
   | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
   | 'bool'
-  | 'unicode'
-  | 'bytes';
+  | 'unicode';
 
 export type NpyData =
   | Float32Array
   | Float64Array
-  | Int8Array
-  | Int16Array
   | Int32Array
   | BigInt64Array
   | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array
   | string[];
 
 export interface NpyArray {
@@ -56,7 +46,7 @@ export interface NpyArray {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 interface NumericKind {
-  dtype: Exclude<NpyDtype, 'unicode' | 'bytes'>;
+  dtype: Exclude<NpyDtype, 'unicode'>;
   itemSize: number;
 }
 
@@ -64,14 +54,9 @@ const NUMERIC_KINDS: Readonly<Record<string, NumericKind>> = {
   f2: { dtype: 'float16', itemSize: 2 },
   f4: { dtype: 'float32', itemSize: 4 },
   f8: { dtype: 'float64', itemSize: 8 },
-  i1: { dtype: 'int8', itemSize: 1 },
-  i2: { dtype: 'int16', itemSize: 2 },
   i4: { dtype: 'int32', itemSize: 4 },
   i8: { dtype: 'int64', itemSize: 8 },
   u1: { dtype: 'uint8', itemSize: 1 },
-  u2: { dtype: 'uint16', itemSize: 2 },
-  u4: { dtype: 'uint32', itemSize: 4 },
-  u8: { dtype: 'uint64', itemSize: 8 },
   b1: { dtype: 'bool', itemSize: 1 },
 };
 
@@ -98,16 +83,14 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   if (kind) {
     dtype = kind.dtype;
     data = numericData(elementBytes(bytes, header, count * kind.itemSize, name), kind, bigEndian);
-  } else if (/^[US]\d+$/.test(code)) {
-    const unicode = code[0] === 'U';
-    dtype = unicode ? 'unicode' : 'bytes';
+  } else if (/^U\d+$/.test(code)) {
+    dtype = 'unicode';
     const chars = Number(code.slice(1));
-    const itemSize = unicode ? 4 * chars : chars;
-    data = stringData(elementBytes(bytes, header, count * itemSize, name), count, chars, unicode, bigEndian);
+    data = stringData(elementBytes(bytes, header, count * 4 * chars, name), count, chars, bigEndian);
   } else if (code === 'O') {
     throw new NpyError(`${name}: dtype '${descr}' holds pickled Python objects, which are not read (allow_pickle is unsafe)`);
   } else {
-    throw new NpyError(`${name}: unsupported dtype '${descr}' (supported: f2 f4 f8, i1-i8, u1-u8, b1, U<n>, S<n>)`);
+    throw new NpyError(`${name}: unsupported dtype '${descr}' (read: f2 f4 f8 i4 i8 u1 b1 U<n>, what key statistics files hold)`);
   }
   if (header.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
   return { descr, dtype, shape, data };
@@ -183,10 +166,6 @@ function numericData(raw: Uint8Array, kind: NumericKind, bigEndian: boolean): Np
       return new Float32Array(buffer, byteOffset, n);
     case 'float64':
       return new Float64Array(buffer, byteOffset, n);
-    case 'int8':
-      return new Int8Array(buffer, byteOffset, n);
-    case 'int16':
-      return new Int16Array(buffer, byteOffset, n);
     case 'int32':
       return new Int32Array(buffer, byteOffset, n);
     case 'int64':
@@ -194,23 +173,17 @@ function numericData(raw: Uint8Array, kind: NumericKind, bigEndian: boolean): Np
     case 'uint8':
     case 'bool':
       return new Uint8Array(buffer, byteOffset, n);
-    case 'uint16':
-      return new Uint16Array(buffer, byteOffset, n);
-    case 'uint32':
-      return new Uint32Array(buffer, byteOffset, n);
-    case 'uint64':
-      return new BigUint64Array(buffer, byteOffset, n);
   }
 }
 
-/** Fixed-width strings: UTF-32 code points ('U') or bytes ('S'), trailing NULs dropped as numpy does. */
-function stringData(raw: Uint8Array, count: number, chars: number, unicode: boolean, bigEndian: boolean): string[] {
+/** Fixed-width UTF-32 strings (ROME's files name their statistic's class in one), trailing NULs dropped as numpy does. */
+function stringData(raw: Uint8Array, count: number, chars: number, bigEndian: boolean): string[] {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out: string[] = [];
   for (let e = 0; e < count; e++) {
     const codes: number[] = [];
     for (let c = 0; c < chars; c++) {
-      codes.push(unicode ? view.getUint32((e * chars + c) * 4, !bigEndian) : raw[e * chars + c]!);
+      codes.push(view.getUint32((e * chars + c) * 4, !bigEndian));
     }
     while (codes.length && codes[codes.length - 1] === 0) codes.pop();
     if (codes.some((c) => c > 0x10ffff)) throw new NpyError(`string element ${e} holds an invalid code point`);
@@ -252,7 +225,7 @@ function fortranToC(data: NpyData, shape: readonly number[]): NpyData {
 export function npyToFloat64(a: NpyArray): Float64Array {
   const { data } = a;
   if (Array.isArray(data)) throw new NpyError(`a ${a.dtype} array ('${a.descr}') has no numeric value`);
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, (v) => Number(v));
+  if (data instanceof BigInt64Array) return Float64Array.from(data, (v) => Number(v));
   return Float64Array.from(data as ArrayLike<number>);
 }
 
