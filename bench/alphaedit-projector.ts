@@ -14,10 +14,12 @@ import { symmetricEigen } from '../models/editing/eigen.ts';
 import { lu } from '../models/editing/lu.ts';
 import { woodburySolve } from '../models/editing/alphaedit.ts';
 import { nullSpaceFromEigen, projectorTimes, type NullSpace } from '../models/editing/nullspace.ts';
+import { benchFlags } from './flags.ts';
 import { mulberry32 } from './seeded-random.ts';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-const ns = process.argv.includes('--woodbury-only') ? [] : sizes.length ? sizes : [256, 512, 1024];
+const flags = benchFlags({ 'woodbury-only': false });
+const sizes = flags.positionals.map(Number).filter((n) => n > 0);
+const ns = flags['woodbury-only'] ? [] : sizes.length ? sizes : [256, 512, 1024];
 
 /** A covariance-like SPD matrix: (1/m)·XᵀX of m = 2n random rows. */
 function randomCov(n: number, seed: number): Float64Array {

@@ -1,4 +1,5 @@
 // `npm run bench -- [flags]`: the command line, turned into a BenchPlan's ingredients.
+import { benchFlags } from './flags.ts';
 import { PERPLEXITY_BACKENDS, type PerplexityBackend } from './plan.ts';
 
 export const USAGE = `npm run bench -- [flags]
@@ -29,20 +30,14 @@ export interface BenchArgs {
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"\n${USAGE}`);
-    const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-    const next = argv[i + 1];
-    if (inline !== undefined) flags.set(name, inline);
-    else if (next !== undefined && !next.startsWith('--')) flags.set(name, (i++, next));
-    else flags.set(name, true);
-  }
-  const known = ['shape', 'backends', 'quick', 'batch', 'seq', 'warmup', 'repeats', 'budget', 'no-matmul', 'threads', 'timeout', 'headed', 'help'];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
-  if (flags.has('help')) throw new Error(USAGE);
-
+  const f = benchFlags(
+    { shape: '', backends: '', quick: false, batch: '', seq: '', warmup: '', repeats: '', budget: '', 'no-matmul': false, threads: false, timeout: '', headed: false, help: false },
+    argv,
+    USAGE,
+  );
+  if (f.help) throw new Error(USAGE);
+  if (f.positionals.length) throw new Error(`unexpected argument "${f.positionals[0]}"\n${USAGE}`);
+  const flags = new Map<string, string | true>(Object.entries(f).filter(([k, v]) => k !== 'positionals' && v !== '' && v !== false) as [string, string | true][]);
   const text = (k: string) => {
     const v = flags.get(k);
     if (v === true) throw new Error(`--${k} needs a value\n${USAGE}`);

@@ -4,6 +4,7 @@
 //   npx tsx bench/cholesky-bench.ts 1024 3072  chosen sizes
 //   ... --block 96                             another panel width
 import { cholesky, solve } from '../models/editing/cholesky.ts';
+import { benchFlags } from './flags.ts';
 import { mulberry32 } from './seeded-random.ts';
 
 /**
@@ -36,10 +37,9 @@ function relativeResidual(c: Float64Array, n: number, x: Float64Array, b: Float6
   return Math.sqrt(num / den);
 }
 
-const args = process.argv.slice(2);
-const blockAt = args.indexOf('--block');
-const blockSize = blockAt >= 0 ? Number(args.splice(blockAt, 2)[1]) : undefined;
-const sizes = args.length ? args.map(Number) : [3072, 6400];
+const flags = benchFlags({ block: '' });
+const blockSize = flags.block ? Number(flags.block) : undefined;
+const sizes = flags.positionals.length ? flags.positionals.map(Number) : [3072, 6400];
 
 for (const n of sizes) {
   const c = randomSpd(n, n);

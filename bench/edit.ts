@@ -25,6 +25,7 @@ import type { Gpt2Model } from '../models/gpt2/model.ts';
 import { scoreSequences } from '../models/gpt2/score.ts';
 import { loadGpt2TokenizerFromDir } from '../models/tokenizer/tokenizer-node.ts';
 import { editStages, type EditStage } from './edit-stages.ts';
+import { benchFlags } from './flags.ts';
 import { prepareShape, SHAPE_ASSETS } from './prepare.ts';
 
 export interface EditBenchShape {
@@ -203,9 +204,9 @@ function markdown(results: EditBenchResult[], adapter: string): string {
 }
 
 export async function runEditBench(argv: readonly string[]): Promise<void> {
-  const json = argv.includes('--json');
-  const si = argv.indexOf('--shape');
-  const shapes = si >= 0 ? argv[si + 1]!.split(',') : ['tiny', 'small'];
+  const flags = benchFlags({ json: false, shape: 'tiny,small' }, argv);
+  const json = flags.json;
+  const shapes = flags.shape.split(',');
   const log = (s: string) => console.error(`[bench edit ${new Date().toISOString().slice(11, 19)}] ${s}`);
   const ctx = await nodeGpuContext();
   const results: EditBenchResult[] = [];

@@ -20,17 +20,14 @@ import { dirModelFiles } from '../models/gpt2/load-node.ts';
 import { Lab } from '../models/lab.ts';
 import type { ExperimentSettings } from '../models/experiment.ts';
 import { seededSample } from '../models/util/random.ts';
+import { benchFlags } from './flags.ts';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const modelDir = flag('model', '.cache/bench/gpt2-small-random');
-const texts = flag('texts', 'me-ppl-50');
-const tasks = parseTaskList(flag('tasks', 'lambada:50'));
-const seed = Number(flag('seed', '0'));
-const points = Math.max(1, Number(flag('points', '1')));
+const flags = benchFlags({ model: '.cache/bench/gpt2-small-random', texts: 'me-ppl-50', tasks: 'lambada:50', seed: '0', points: '1' });
+const modelDir = flags.model;
+const texts = flags.texts;
+const tasks = parseTaskList(flags.tasks);
+const seed = Number(flags.seed);
+const points = Math.max(1, Number(flags.points));
 if (!existsSync(join(modelDir, 'config.json'))) {
   console.error(`no model at ${modelDir}: run \`npx tsx bench/make-weights.ts\` first (GPT-2 small, random weights)`);
   process.exit(2);

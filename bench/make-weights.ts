@@ -12,6 +12,7 @@ import { gpt2Preset, type Gpt2PresetId } from '../models/gpt2/presets.ts';
 import { writeSafetensors } from '../models/gpt2/safetensors-write.ts';
 import { gpt2WeightSpecs } from '../models/gpt2/weights.ts';
 import { fillGaussian, mulberry32 } from './seeded-random.ts';
+import { benchFlags } from './flags.ts';
 
 const NOISE = 0.02;
 
@@ -38,16 +39,12 @@ export function writeRandomGpt2(outDir: string, config: Gpt2Config, seed: number
   return { bytes: file.byteLength };
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
 // Run as a script (not when imported).
 if (process.argv[1] && /make-weights\.ts$/.test(process.argv[1])) {
-  const preset = gpt2Preset(arg('preset', 'gpt2') as Gpt2PresetId);
-  const out = arg('out', '.cache/bench/gpt2-small-random');
-  const seed = Number(arg('seed', '1'));
+  const flags = benchFlags({ preset: 'gpt2', out: '.cache/bench/gpt2-small-random', seed: '1' });
+  const preset = gpt2Preset(flags.preset as Gpt2PresetId);
+  const out = flags.out;
+  const seed = Number(flags.seed);
   const t0 = Date.now();
   const { bytes } = writeRandomGpt2(out, preset.config, seed);
   console.log(`wrote ${preset.label} random weights (seed ${seed}, ${(bytes / 2 ** 20).toFixed(0)} MiB) to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

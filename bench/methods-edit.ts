@@ -13,10 +13,9 @@ import { computeMemit } from '../models/editing/memit.ts';
 import { defaultMemitLayers } from '../models/settings-table.ts';
 import { cachedEigen, nullSpaceFromEigen, type NullSpace } from '../models/editing/nullspace.ts';
 import { romeHparams } from '../models/editing/rome-hparams.ts';
-import { arg, editBenchSetup } from './edit-setup.ts';
+import { editBenchSetup } from './edit-setup.ts';
 
-const { shape, statsTokens, steps, ctx, tok, model } = await editBenchSetup();
-const batchSize = Number(arg('batch', '1'));
+const { shape, statsTokens, steps, batch: batchSize, ctx, tok, model } = await editBenchSetup();
 const { nLayer, nInner: f, nEmbd: d } = model.config;
 const layers = shape === 'tiny' ? [1, 2] : defaultMemitLayers(nLayer);
 const base = romeHparams(nLayer, { v_num_grad_steps: steps, clamp_norm_factor: 0.75 });

@@ -17,6 +17,7 @@ import { benchEditShape, type EditBenchShape } from '../edit.ts';
 import type { EditStage } from '../edit-stages.ts';
 import { gpt2ForwardFlops } from '../flops.ts';
 import { randomModelFiles } from './random-model.ts';
+import { benchFlags } from '../flags.ts';
 
 /** fp32 (non-tensor-core) peaks in TFLOP/s: WGSL matmuls run on the CUDA cores. */
 const PEAKS: Array<[RegExp, number]> = [
@@ -31,14 +32,10 @@ const PEAKS: Array<[RegExp, number]> = [
   [/3090/i, 35.6],
 ];
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const shapes = arg('shapes', 'gpt2,gpt2-medium,gpt2-xl').split(',') as Gpt2PresetId[];
-const dtypes = arg('dtypes', 'F32,F16').split(',') as Array<'F32' | 'F16'>;
-const steps = Number(arg('steps', '8'));
+const flags = benchFlags({ shapes: 'gpt2,gpt2-medium,gpt2-xl', dtypes: 'F32,F16', steps: '8' });
+const shapes = flags.shapes.split(',') as Gpt2PresetId[];
+const dtypes = flags.dtypes.split(',') as Array<'F32' | 'F16'>;
+const steps = Number(flags.steps);
 const log = (s: string) => console.error(`[device ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
 const ctx = await nodeGpuContext();
