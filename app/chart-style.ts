@@ -2,6 +2,7 @@
 // for the common colour-vision deficiencies) and a dash pattern per role, so
 // every line differs in colour and in dash from the others in its role, and
 // the roles differ by dash alone (readable in greyscale). Pure logic.
+import type { MethodName } from '../models/method-names.ts';
 
 /** Okabe & Ito (2008), "Color Universal Design": the series colours, in order. Yellow is left out (too light on white). */
 export const OKABE_ITO = {
@@ -30,16 +31,32 @@ export interface LineStyle {
 /** Dash by role: ME-PPL solid (live) or long dashes (frozen); accuracy dotted (live) or dash-dot (frozen). */
 const DASH = { ppl: { live: undefined, frozen: '8 4' }, task: { live: '2 3', frozen: '8 3 2 3' } } as const;
 
+/** Each method's ME-PPL colour, so a method keeps its colour when a comparison adds curves. */
+export const METHOD_COLORS: Readonly<Record<MethodName, string>> = {
+  rome: OKABE_ITO.blue,
+  'c-rome': OKABE_ITO.bluishGreen,
+  memit: OKABE_ITO.orange,
+  alphaedit: OKABE_ITO.reddishPurple,
+  'ft-l': OKABE_ITO.skyBlue,
+  mend: OKABE_ITO.black,
+};
+
 /**
  * Styles for each series' ME-PPL line and each (series, task) accuracy line.
- * Colours run through the palette over all lines in order, so no two lines
- * share a colour until the palette is used up.
+ * An ME-PPL line takes its method's colour (the next free one when an
+ * earlier curve of the same method holds it); accuracy lines take the
+ * palette's free colours in order, so no two lines share a colour until the
+ * palette is used up.
  */
-export function lineStyles(series: ReadonlyArray<{ frozen: boolean }>, tasks: readonly string[]): { ppl: LineStyle[]; task: LineStyle[][] } {
-  let k = 0;
-  const next = () => LINE_COLORS[k++ % LINE_COLORS.length]!;
-  const ppl = series.map((s) => ({ color: next(), dash: s.frozen ? DASH.ppl.frozen : DASH.ppl.live, width: s.frozen ? 2 : 2.5 }));
-  const task = series.map((s) => tasks.map(() => ({ color: next(), dash: s.frozen ? DASH.task.frozen : DASH.task.live, width: 2 })));
+export function lineStyles(series: ReadonlyArray<{ frozen: boolean; method?: MethodName }>, tasks: readonly string[]): { ppl: LineStyle[]; task: LineStyle[][] } {
+  const used = new Set<string>();
+  const free = () => LINE_COLORS.find((c) => !used.has(c)) ?? LINE_COLORS[used.size % LINE_COLORS.length]!;
+  const take = (c: string) => (used.add(c), c);
+  const ppl = series.map((s) => {
+    const own = s.method ? METHOD_COLORS[s.method] : undefined;
+    return { color: take(own && !used.has(own) ? own : free()), dash: s.frozen ? DASH.ppl.frozen : DASH.ppl.live, width: s.frozen ? 2 : 2.5 };
+  });
+  const task = series.map((s) => tasks.map(() => ({ color: take(free()), dash: s.frozen ? DASH.task.frozen : DASH.task.live, width: 2 })));
   return { ppl, task };
 }
 

@@ -79,7 +79,13 @@ export function estimateReplay(exp: Experiment, software: boolean): ReplayEstima
 /** A replay longer than this asks first. */
 export const CONFIRM_REPLAY_SECONDS = 60;
 
-export function needsConfirmation(e: ReplayEstimate): boolean {
+/**
+ * Whether a link's replay asks first. Not when this browser saved the
+ * experiment's points (a reload of one's own tab): they show at once and the
+ * replay only verifies them, in the background and cancellable.
+ */
+export function needsConfirmation(e: ReplayEstimate, savedPoints = false): boolean {
+  if (savedPoints) return false;
   return e.seconds === null ? e.vSteps > 0 : e.seconds > CONFIRM_REPLAY_SECONDS;
 }
 

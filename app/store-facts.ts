@@ -33,12 +33,22 @@ export interface FactState {
 
 let loading: Promise<void> | null = null;
 
+/** The custom form's example, ready to apply. */
+const EXAMPLE_DRAFT: FactDraft = { prompt: '{} plays the sport of', subject: 'LeBron James', targetNew: 'football', targetTrue: 'basketball' };
+
+/** A draft change; the example's true target goes once the subject changes (it was LeBron's, not the new subject's). */
+export function nextDraft(draft: FactDraft, d: Partial<FactDraft>): FactDraft {
+  const next = { ...draft, ...d };
+  if (d.subject !== undefined && d.targetTrue === undefined && draft.targetTrue === EXAMPLE_DRAFT.targetTrue && next.subject !== EXAMPLE_DRAFT.subject) next.targetTrue = '';
+  return next;
+}
+
 export const useFacts = create<FactState>()((set, get) => ({
   records: null,
   loadError: null,
   query: '',
   tab: 'counterfact',
-  draft: { prompt: '{} plays the sport of', subject: 'LeBron James', targetNew: 'football', targetTrue: 'basketball' },
+  draft: EXAMPLE_DRAFT,
   chosen: null,
   hardCases: null,
   hardCasesUrl: null,
@@ -74,7 +84,7 @@ export const useFacts = create<FactState>()((set, get) => ({
   },
   setQuery: (query) => set({ query }),
   setTab: (tab) => set({ tab }),
-  setDraft: (d) => set((s) => ({ draft: { ...s.draft, ...d } })),
+  setDraft: (d) => set((s) => ({ draft: nextDraft(s.draft, d) })),
   choose: (chosen) => set({ chosen }),
 }));
 

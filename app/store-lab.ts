@@ -404,7 +404,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       // The other method at its own defaults for this model (ROME's knobs mean nothing to MEMIT), with the same templates.
       const { context_templates, template_seed } = settings.method;
       const next = { ...settings, method: { name: method, ...(context_templates ? { context_templates } : {}), ...(template_seed !== undefined ? { template_seed } : {}) } };
-      await replay(experimentWithSettings(experiment, next), `Run the same ${steps.length} edits with ${EDIT_METHODS.find((m) => m.id === method)?.label ?? method}`);
+      await replay(experimentWithSettings(experiment, next), `Run the same ${steps.length} edit${steps.length === 1 ? "" : "s"} with ${EDIT_METHODS.find((m) => m.id === method)?.label ?? method}`);
       refreshPreview();
     },
 
@@ -431,7 +431,8 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       }
       set({ held: true });
       const estimate = estimateReplay(exp, useGpuStore.getState().probe?.info.isSoftware ?? true);
-      if (resolution.kind === 'ready' && source === 'link' && !needsConfirmation(estimate)) {
+      const saved = exp.edits.length > 0 && loadPoints(exp) !== null;
+      if (resolution.kind === 'ready' && source === 'link' && !needsConfirmation(estimate, saved)) {
         set({ pending: null });
         await loadAndReplay(resolution.location, exp, comparisons);
         return;

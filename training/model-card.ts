@@ -39,7 +39,7 @@ p('## Model', '');
 p(
   `Hugging Face GPT2LMHeadModel layout and config: ${config.n_layer} layers, width ${config.n_embd}, ${config.n_head} heads, ${config.n_positions} positions, `
     + `GPT-2 BPE (all ${config.vocab_size} tokens), tied input/output embeddings, weights in float16 (\`model.safetensors\`).`,
-  `Folder size: ${(folderBytes(M) / 2 ** 20).toFixed(1)} MiB (weights, key statistics of every layer in \`stats/\`, facts, MEND's editor, the trace, this card${existsSync(join(M, 'hard_cases.json')) ? ', hard cases' : ''}).`,
+  `Folder size: ${(folderBytes(M) / 2 ** 20).toFixed(1)} MiB (weights, key statistics of every layer in \`stats/\`: 200,000 tokens of its training text in ROME's format, which the hard cases, the lesson and \`lab mine\` use; the lab's default statistics are WikiText-2's, computed on first use and cached; facts, MEND's editor, the trace, this card${existsSync(join(M, 'hard_cases.json')) ? ', hard cases' : ''}).`,
   '',
 );
 

@@ -5,6 +5,7 @@ import { ACCURACY_DOMAIN, ACCURACY_TICKS, BASELINE_COLOR, COLLAPSED_COLOR, lineS
 import { formatPpl } from '../format.ts';
 import { useCurves } from '../use-curves.ts';
 import { ChartExportButtons } from './ChartExportButtons.tsx';
+import type { PngKeyEntry } from '../chart-png.ts';
 import { ChartTooltip } from './ChartTooltip.tsx';
 
 /** A point's dot: larger and vermillion when that point counts as collapsed. */
@@ -30,21 +31,29 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const points = series[0]!.points.length;
   const shown = series.filter((s) => s.points.length > 0).length;
   const styles = lineStyles(series, tasks);
+  const hasBaseline = baseline !== undefined && Number.isFinite(baseline) && baseline > 0;
+  const hasThreshold = threshold !== undefined && Number.isFinite(threshold) && threshold > 0;
+  const pngKey: PngKeyEntry[] = [
+    ...series.flatMap((s, i) => (s.points.length ? [{ label: `${s.label} ME-PPL`, color: styles.ppl[i]!.color, dash: styles.ppl[i]!.dash }] : [])),
+    ...series.flatMap((s, i) => tasks.map((t, j) => ({ label: `${s.label} ${t} acc.`, color: styles.task[i]![j]!.color, dash: styles.task[i]![j]!.dash }))),
+    ...(hasBaseline ? [{ label: `unedited ${formatPpl(baseline)}`, color: BASELINE_COLOR, dash: '4 4' }] : []),
+    ...(hasThreshold ? [{ label: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, color: COLLAPSED_COLOR, dash: '6 3' }] : []),
+  ];
 
   return (
     <section className="card panel" data-testid="collapse-chart" data-points={points} data-series={shown} aria-labelledby={titleId}>
       <div className="panel-head">
         <h3 id={titleId}>Perplexity against edits</h3>
-        {shown > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} />}
+        {shown > 0 && <ChartExportButtons series={series} svgHolder={svgHolder} pngKey={pngKey} />}
       </div>
       {shown === 0 ? (
         <p className="muted chart-empty">Load a model: its unedited ME-PPL is point 0, and every edit adds a point. Or open results from a GPU run (below).</p>
       ) : (
         <div ref={svgHolder} className="chart-holder">
           <ResponsiveContainer width="100%" height={height}>
-            <LineChart data={rows} margin={{ top: 12, right: tasks.length ? 20 : 24, bottom: 8, left: 8 }}>
+            <LineChart data={rows} margin={{ top: 12, right: 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#e1e4ee" strokeDasharray="3 3" />
-              <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} label={{ value: 'edits', position: 'insideBottomRight', offset: -4 }} />
+              <XAxis dataKey="edit" type="number" domain={[0, Math.max(1, rows.length - 1)]} allowDecimals={false} height={40} label={{ value: 'edits', position: 'insideBottom', offset: 0 }} />
               <YAxis
                 yAxisId="ppl"
                 scale="log"
@@ -64,17 +73,18 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
                   ticks={ACCURACY_TICKS}
                   allowDataOverflow
                   tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
-                  width={44}
-                  label={{ value: 'accuracy', angle: 90, position: 'right', offset: 2, style: { textAnchor: 'middle' } }}
+                  width={50}
+                  label={{ value: 'accuracy', angle: 90, position: 'right', offset: 6, style: { textAnchor: 'middle' } }}
                 />
               )}
               <Tooltip content={(props) => <ChartTooltip active={props.active} payload={props.payload} series={series} tasks={tasks} />} />
               <Legend iconType="plainline" />
-              {baseline !== undefined && Number.isFinite(baseline) && baseline > 0 && (
-                // Labelled below the line at the right: the curve starts on this line at the left and climbs from it.
-                <ReferenceLine yAxisId="ppl" y={baseline} stroke={BASELINE_COLOR} strokeDasharray="4 4" label={{ value: `unedited ${formatPpl(baseline)}`, position: 'insideBottomRight', fill: BASELINE_COLOR, fontSize: 11 }} />
+              {hasBaseline && (
+                // Labelled below the line at the left, past point 0's dot: the curve leaves this line from point 0 and
+                // edits mostly raise ME-PPL, so at the right (where it was) the curve ran through the label.
+                <ReferenceLine yAxisId="ppl" y={baseline} stroke={BASELINE_COLOR} strokeDasharray="4 4" label={{ value: `unedited ${formatPpl(baseline)}`, position: 'insideTopLeft', offset: 10, fill: BASELINE_COLOR, fontSize: 11 }} />
               )}
-              {threshold !== undefined && Number.isFinite(threshold) && threshold > 0 && (
+              {hasThreshold && (
                 <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED_COLOR} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED_COLOR, fontSize: 11 }} />
               )}
               {series.map((s, i) => {

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { applyBlockedReason } from '../apply-blocked.ts';
 import { factText } from '../fact-validation.ts';
 import { useChosenFact, useFacts } from '../store-facts.ts';
 import { useLabSession, type PreviewState } from '../store-lab.ts';
@@ -34,6 +35,10 @@ export function FactPanel() {
     tab,
     draftError: draftErrors ? (Object.values(draftErrors)[0] ?? null) : null,
     refused: preview && preview.request === chosen ? refusal(preview) : null,
+    // A fact being typed is applied only once the model has checked that it fits (else a click
+    // between a keystroke and the check would start an edit that the engine then refuses).
+    checking: tab === 'custom' && chosen !== null && !(preview && preview.request === chosen && (preview.positions || preview.error || preview.result)),
+    busy,
   });
   return (
     <section className="card panel" data-testid="fact-panel" aria-labelledby="fact-title">
@@ -77,13 +82,4 @@ function refusal(p: PreviewState): string | null {
     return `it needs ${fit.needed} token positions (the longest context template${fit.templatesKnown ? '' : ' ROME may generate'} + prompt + target) but the model has ${fit.available}; shorten the prompt, the subject or the target`;
   }
   return p.error?.kind === 'invalid-request' ? p.error.message : null;
-}
-
-/** Why "Apply edit" is disabled, or null when it is not: a disabled button always says why. */
-export function applyBlockedReason(s: { hasModel: boolean; dirtySettings: boolean; fact: boolean; tab: 'counterfact' | 'custom'; draftError: string | null; refused: string | null }): string | null {
-  if (!s.hasModel) return 'Load a model first.';
-  if (s.dirtySettings) return 'Apply or discard the settings changes first.';
-  if (!s.fact) return s.tab === 'custom' ? `Fix the fact above first: ${s.draftError ?? 'it is incomplete'}` : 'Choose a fact first: search CounterFact above and click a record, or write your own.';
-  if (s.refused) return `This fact cannot be edited on this model: ${s.refused}.`;
-  return null;
 }

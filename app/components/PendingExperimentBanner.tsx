@@ -14,12 +14,12 @@ export function PendingExperimentBanner() {
   if (!pending) return null;
   const { experiment: exp, resolution: r, estimate } = pending;
   const n = exp.edits.length;
-  const what = `${n} edit${n === 1 ? '' : 's'} with ${exp.method.name.toUpperCase()} on “${exp.model}”`;
+  const what = `${n.toLocaleString('en-US')} edit${n === 1 ? '' : 's'} with ${exp.method.name.toUpperCase()} on “${exp.model}”`;
   const costly = estimate.seconds !== null && estimate.seconds > CONFIRM_REPLAY_SECONDS;
   return (
     <div className="notice notice-info" role="status" data-testid="pending-experiment" data-source={pending.source} data-costly={String(costly)}>
       <p>
-        <strong>{pending.source === 'session' ? 'Restore your last session?' : 'Open the shared experiment?'}</strong> {what}
+        <strong>{pending.source === 'session' ? 'Restore your last session?' : 'Open the experiment in this link?'}</strong> {what}
         {pending.comparisons.length > 0 && `, with ${pending.comparisons.length} frozen comparison curve${pending.comparisons.length === 1 ? '' : 's'}`}.
       </p>
       {r.kind === 'confirm' && (

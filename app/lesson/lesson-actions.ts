@@ -10,7 +10,7 @@ import { formatPpl } from '../format.ts';
 import { useLabSession } from '../store-lab.ts';
 import { DEMO_LOCATION } from '../model-location.ts';
 import { lessonPlan } from './lesson-plan.ts';
-import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type MinedSetup, type Probe } from './lesson-steps.ts';
+import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type LessonSettingsKind, type MinedSetup, type Probe } from './lesson-steps.ts';
 import { modelExtras } from './model-extras.ts';
 import { useLesson, type AnswerLine, type StepResult } from './store-lesson.ts';
 
@@ -42,22 +42,23 @@ const sameRequest = (a: EditRequest, b: EditRequest) => a.prompt === b.prompt &&
 /** The tasks scored after each edit (0 items = not scored). */
 const scoredTasks = (tasks: Record<string, number> | undefined) => Object.entries(tasks ?? {}).filter(([, n]) => n > 0).sort();
 
-/** The settings are the lesson's (any method; the layer is the model's). */
-function isLessonSettings(s: LabSettings, mined: MinedSetup): boolean {
-  const l = lessonSettings(s.method.name, mined);
+/** The settings are the lesson's of this kind (any method; the layer is the model's). */
+function isLessonSettings(s: LabSettings, mined: MinedSetup, kind: LessonSettingsKind): boolean {
+  const l = lessonSettings(s.method.name, mined, kind);
   return (
     (l.method.layer === undefined || s.method.layer === l.method.layer) &&
     s.mode === l.mode &&
     s.method.v_num_grad_steps === l.method.v_num_grad_steps &&
     JSON.stringify(s.method.context_templates) === JSON.stringify(l.method.context_templates) &&
+    s.method.template_seed === l.method.template_seed &&
     JSON.stringify(s.stats) === JSON.stringify(l.stats) &&
     JSON.stringify(s.eval.texts) === JSON.stringify(l.eval.texts) &&
     JSON.stringify(scoredTasks(s.eval.tasks)) === JSON.stringify(scoredTasks(l.eval.tasks))
   );
 }
 
-function settingsFor(method: MethodName, mined: MinedSetup): LabSettings {
-  const s = lessonSettings(method, mined);
+function settingsFor(method: MethodName, mined: MinedSetup, kind: LessonSettingsKind): LabSettings {
+  const s = lessonSettings(method, mined, kind);
   const layer = lab().settings.method.layer;
   if (s.method.layer === undefined && lab().model && layer !== undefined) s.method.layer = layer;
   return s;
@@ -70,15 +71,15 @@ async function ensureModel(): Promise<void> {
   if (!(await lab().loadModel(lab().location ?? DEMO_LOCATION))) throw new LessonError(lab().error?.message ?? 'The model could not be loaded.');
 }
 
-/** Bring the lab to exactly these edits under this method and the lesson's settings (at the mined layer, with its statistics). */
-async function reach(edits: EditRequest[], method: MethodName, mined: MinedSetup): Promise<void> {
+/** Bring the lab to exactly these edits under this method and the lesson's settings of this kind (at the mined layer, with its statistics). */
+async function reach(edits: EditRequest[], method: MethodName, mined: MinedSetup, kind: LessonSettingsKind): Promise<void> {
   await ensureModel();
   const s = lab();
   const current = s.steps.map((st) => st.request);
   const prefix = current.length <= edits.length && current.every((r, i) => sameRequest(r, edits[i]!));
-  if (!prefix || s.settings.method.name !== method || !isLessonSettings(s.settings, mined)) {
+  if (!prefix || s.settings.method.name !== method || !isLessonSettings(s.settings, mined, kind)) {
     if (current.length) await lab().reset();
-    if (s.settings.method.name !== method || !isLessonSettings(lab().settings, mined)) await lab().applySettings(settingsFor(method, mined));
+    if (s.settings.method.name !== method || !isLessonSettings(lab().settings, mined, kind)) await lab().applySettings(settingsFor(method, mined, kind));
     await settle(() => true);
   }
   const rest = edits.slice(lab().steps.length);
@@ -121,7 +122,8 @@ async function perform(step: number): Promise<StepResult> {
   // The loaded model's folder decides which facts (the demo model's facts.json and hard_cases.json).
   await ensureModel();
   const plan = lessonPlan(await modelExtras(lab().location));
-  const go = (edits: EditRequest[], method: MethodName) => reach(edits, method, plan.mined);
+  // Steps 4-6 edit the original model with the settings the hard case was mined with (lessonSettings).
+  const go = (edits: EditRequest[], method: MethodName, kind: LessonSettingsKind = 'quick') => reach(edits, method, plan.mined, kind);
   const { newFact, hard } = plan;
   switch (LESSON_STEPS[step - 1]!.action) {
     case 'ask-known':
@@ -136,7 +138,7 @@ async function perform(step: number): Promise<StepResult> {
       await go([newFact], 'rome');
       return { answers: await ask([plan.neighbour]) };
     case 'hard-edit': {
-      await go([newFact, hard], 'rome');
+      await go([hard], 'rome', 'mined');
       const r = lastEditSummary('ROME');
       const source = plan.hardFrom === 'mined' ? 'The hard-case miner flagged this fact on this model.' : 'A classic collapse case for GPT-2.';
       return { answers: [], ...r, ...(r.summary ? { summary: `${r.summary} ${source}` } : {}) };
@@ -147,12 +149,12 @@ async function perform(step: number): Promise<StepResult> {
       if (last && sameRequest(last.request, hard) && s.settings.method.name === 'rome') {
         await lab().undo(s.steps.length - 1);
         await settle(() => true);
-      } else await go([newFact], 'rome');
+      } else await go([], 'rome', 'mined');
       const now = lab().steps[lab().steps.length - 1]?.metrics.me_ppl ?? lab().baseline?.me_ppl;
       return { answers: [], summary: `Undone: ${lab().steps.length} edit${lab().steps.length === 1 ? '' : 's'} left, ME-PPL back to ${now === undefined ? '—' : formatPpl(now)}.` };
     }
     case 'hard-edit-robust':
-      await go([newFact, hard], 'c-rome');
+      await go([hard], 'c-rome', 'mined');
       return { answers: [], ...lastEditSummary('C-ROME') };
     case 'sequential': {
       await go(plan.sequence.slice(0, SEQUENTIAL_EDITS), 'rome');

@@ -78,8 +78,7 @@ export const LESSON_CONTENT: LessonContent = {
  * e2e run on a software GPU) sees every step finish in seconds. Few v*
  * steps, two fixed context templates instead of ROME's 21 generated ones, the
  * 50-sentence ME-PPL set, no downstream tasks. The layer and key statistics
- * are the ones the model's hard cases were mined with, when known, so that a
- * mined collapse reproduces.
+ * are the ones the model's hard cases were mined with, when known.
  */
 export const LESSON_STATS: StatsSpec = { texts: 'wikitext2', max_tokens: 4000 };
 
@@ -91,9 +90,20 @@ export interface MinedSetup {
 
 export const NOT_MINED: MinedSetup = { stats: null, layer: null };
 
-export function lessonSettings(method: MethodName = 'rome', mined: MinedSetup = NOT_MINED): LabSettings {
+/**
+ * 'quick': the lesson's cheap knobs (steps 1-3 and 7). 'mined': the method's
+ * defaults, as `lab mine` ran them (20 v* steps, ROME's generated context
+ * templates), for the collapse-prone edit of steps 4-6 and the hard presets:
+ * measured on the demo model, its mined collapse (18.6× ME-PPL) needs the
+ * generated templates; with the quick knobs the same edit holds (1.00×).
+ * Without mining both are the quick knobs.
+ */
+export type LessonSettingsKind = 'quick' | 'mined';
+
+export function lessonSettings(method: MethodName = 'rome', mined: MinedSetup = NOT_MINED, kind: LessonSettingsKind = 'quick'): LabSettings {
+  const layer = mined.layer !== null ? { layer: mined.layer } : {};
   return {
-    method: { name: method, ...(mined.layer !== null ? { layer: mined.layer } : {}), v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
+    method: kind === 'mined' && mined.layer !== null ? { name: method, ...layer } : { name: method, ...layer, v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
     mode: 'sequential',
     stats: mined.stats ?? LESSON_STATS,
     // LAMBADA off explicitly (0 items): an absent entry would take the page's default.
@@ -128,7 +138,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     button: 'Ask the model three facts',
     action: 'ask-known',
     focus: 'baseline',
-    look: 'Point 0 and the dashed green line: how surprised the unedited model is by ordinary text.',
+    look: 'Point 0 and the dashed grey “unedited” line: how surprised the unedited model is by ordinary text.',
   },
   {
     title: 'Teach it one new fact',
@@ -148,7 +158,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
   },
   {
     title: 'One edit that breaks everything',
-    text: 'Some facts are dangerous to edit: when the subject is the very first word of the prompt, ROME divides by a tiny number, the [denominator](denominator). One such edit can make the whole model collapse: its perplexity shoots past the [collapse threshold](threshold) and it writes noise.',
+    text: 'Some facts are dangerous to edit: when the subject is the very first word of the prompt, ROME divides by a tiny number, the [denominator](denominator). We start again from the original model and apply one such edit with ROME’s full settings: the whole model can collapse, its perplexity shooting past the [collapse threshold](threshold) while it writes noise.',
     button: 'Apply the dangerous edit',
     action: 'hard-edit',
     focus: 'threshold',
@@ -156,11 +166,11 @@ export const LESSON_STEPS: readonly LessonStep[] = [
   },
   {
     title: 'Undo it',
-    text: 'The lab keeps the original weights, so an edit can be taken back exactly. After undoing, the model is the one from step 3 again.',
+    text: 'The lab keeps the original weights, so an edit can be taken back exactly. After undoing, the model is the original one again.',
     button: 'Undo the dangerous edit',
     action: 'undo-hard',
     focus: 'curve',
-    look: 'The collapsed point is gone; the curve is back to its calm shape.',
+    look: 'The collapsed point is gone; only point 0, the unedited model, is left.',
   },
   {
     title: 'The same edit, done carefully',

@@ -7,7 +7,7 @@ import type { EditRequest, Experiment, MethodName } from '../../models/experimen
 import type { CounterFactRecord } from '../counterfact.ts';
 import { DEMO_MODEL_ID } from '../model-location.ts';
 import type { LessonPlan } from './lesson-plan.ts';
-import { lessonSettings } from './lesson-steps.ts';
+import { lessonSettings, type LessonSettingsKind } from './lesson-steps.ts';
 
 export interface Preset {
   id: string;
@@ -20,6 +20,8 @@ export interface Preset {
   /** Needs the CounterFact subset (fetched on demand). */
   needsCounterFact?: boolean;
   edits(plan: LessonPlan, records: readonly CounterFactRecord[] | null): EditRequest[];
+  /** The lesson's settings of this kind: 'mined' for the hard cases (their collapse needs the miner's settings). */
+  settings: LessonSettingsKind;
 }
 
 const LONG_RUN = 40;
@@ -38,6 +40,7 @@ export const PRESETS: readonly Preset[] = [
     method: 'rome',
     mode: 'sequential',
     edits: (plan) => plan.sequence.slice(0, NORMAL),
+    settings: 'quick',
   },
   {
     id: 'three-hard',
@@ -46,6 +49,7 @@ export const PRESETS: readonly Preset[] = [
     method: 'rome',
     mode: 'single',
     edits: (plan) => plan.hardCases.slice(0, 3),
+    settings: 'mined',
   },
   {
     id: 'rome-vs-crome',
@@ -55,6 +59,7 @@ export const PRESETS: readonly Preset[] = [
     mode: 'sequential',
     compareWith: 'c-rome',
     edits: (plan) => [plan.hard],
+    settings: 'mined',
   },
   {
     id: 'long-run',
@@ -64,6 +69,7 @@ export const PRESETS: readonly Preset[] = [
     mode: 'sequential',
     needsCounterFact: true,
     edits: (plan, records) => (records ?? []).map((r) => r.request).filter((r) => !likelyAtStart(r) && !plan.flagged.includes(r.subject)).slice(0, LONG_RUN),
+    settings: 'quick',
   },
 ];
 
@@ -73,7 +79,7 @@ export function presetById(id: string | undefined): Preset | null {
 
 /** The preset as an Experiment on the demo model, with the lesson's settings (at the layer and with the statistics its hard cases were mined with). */
 export function presetExperiment(p: Preset, plan: LessonPlan, records: readonly CounterFactRecord[] | null): Experiment {
-  const s = lessonSettings(p.method, plan.mined);
+  const s = lessonSettings(p.method, plan.mined, p.settings);
   return {
     version: 1,
     model: DEMO_MODEL_ID,

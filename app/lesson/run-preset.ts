@@ -22,6 +22,25 @@ export async function runPreset(id: string): Promise<void> {
   }
   const plan = lessonPlan(await modelExtras(DEMO_LOCATION));
   await lab.openExperiment(presetExperiment(preset, plan, records), 'link');
+  // A costly preset asks first (as any link): the comparison follows once the user has said yes and the replay is done.
+  await settled();
   const after = useLabSession.getState();
   if (preset.compareWith && after.steps.length && !after.pending) await after.compareWith(preset.compareWith);
+}
+
+/** Resolves when no confirmation is pending and nothing runs or waits. */
+function settled(): Promise<void> {
+  const idle = () => {
+    const s = useLabSession.getState();
+    return !s.pending && !s.op && !s.queue.length;
+  };
+  if (idle()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = useLabSession.subscribe(() => {
+      if (idle()) {
+        stop();
+        resolve();
+      }
+    });
+  });
 }

@@ -17,6 +17,18 @@ describe('chart line styles', () => {
     expect(new Set(all.map((l) => l.dash ?? 'solid')).size).toBe(4);
   });
 
+  it('keeps a method’s ME-PPL colour when a comparison adds curves', () => {
+    const alone = lineStyles([{ frozen: false, method: 'rome' }], ['lambada']);
+    const compared = lineStyles([{ frozen: false, method: 'c-rome' }, { frozen: true, method: 'rome' }], ['lambada']);
+    expect(compared.ppl[1]!.color).toBe(alone.ppl[0]!.color);
+    expect(compared.ppl[0]!.color).not.toBe(compared.ppl[1]!.color);
+    const all = [...compared.ppl, ...compared.task.flat()];
+    expect(new Set(all.map((l) => l.color)).size).toBe(4);
+    // Two curves of one method (a frozen run with other settings): still two colours.
+    const same = lineStyles([{ frozen: false, method: 'rome' }, { frozen: true, method: 'rome' }], []);
+    expect(same.ppl[0]!.color).not.toBe(same.ppl[1]!.color);
+  });
+
   it('keeps colours distinct up to the palette size', () => {
     const { ppl, task } = lineStyles([{ frozen: false }, { frozen: true }, { frozen: true }], ['lambada']);
     expect(new Set([...ppl, ...task.flat()].map((l) => l.color)).size).toBe(6);

@@ -1,6 +1,8 @@
 // The forms' pure logic: the custom fact, the settings draft, where a shared
 // experiment's model may be loaded from, and whether a GPT-2 size fits.
 import { describe, expect, it } from 'vitest';
+import { applyBlockedReason } from '../../app/apply-blocked.ts';
+import { nextDraft } from '../../app/store-facts.ts';
 import { validateFact } from '../../app/fact-validation.ts';
 import { checkPresetFit } from '../../app/model-fit.ts';
 import { resolveModelId } from '../../app/model-location.ts';
@@ -96,5 +98,30 @@ describe('CounterFact', () => {
     expect(searchCounterFact(records, 'darrieux english')).toHaveLength(1);
     expect(searchCounterFact(records, '#7')).toHaveLength(1);
     expect(searchCounterFact(records, 'P103 german')).toHaveLength(0);
+  });
+});
+
+describe('why Apply is disabled', () => {
+  const ready = { hasModel: true, dirtySettings: false, fact: true, tab: 'custom' as const, draftError: null, refused: null };
+  it('says why, first things first, and is null only when the fact may run', () => {
+    expect(applyBlockedReason({ ...ready, hasModel: false })).toBe('Load a model first.');
+    expect(applyBlockedReason({ ...ready, fact: false, draftError: 'Put {} where the subject goes.' })).toBe('Fix the fact above first: Put {} where the subject goes.');
+    expect(applyBlockedReason({ ...ready, tab: 'counterfact', fact: false })).toMatch(/^Choose a fact first/);
+    expect(applyBlockedReason({ ...ready, refused: 'it needs 314 token positions' })).toMatch(/cannot be edited on this model: it needs 314/);
+    expect(applyBlockedReason(ready)).toBeNull();
+  });
+  it('holds a typed fact until the model has checked that it fits (a click before the check started an edit the engine refused)', () => {
+    expect(applyBlockedReason({ ...ready, checking: true })).toBe('Checking that this fact fits the model…');
+    expect(applyBlockedReason({ ...ready, checking: true, busy: true })).toMatch(/once the running operation ends/);
+  });
+});
+
+describe('the custom form’s example', () => {
+  it('drops the example’s true target once the subject changes, and keeps one the user typed', () => {
+    const example = { prompt: '{} plays the sport of', subject: 'LeBron James', targetNew: 'football', targetTrue: 'basketball' };
+    expect(nextDraft(example, { subject: 'Danielle Darrieux' }).targetTrue).toBe('');
+    expect(nextDraft(example, { targetNew: 'tennis' }).targetTrue).toBe('basketball');
+    const typed = { ...example, subject: 'Danielle Darrieux', targetTrue: 'French' };
+    expect(nextDraft(typed, { subject: 'Danielle Darrieux ' }).targetTrue).toBe('French');
   });
 });

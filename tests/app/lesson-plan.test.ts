@@ -195,6 +195,15 @@ describe('lesson plan', () => {
     const exp = presetExperiment(presetById('rome-vs-crome')!, plan, null);
     expect([exp.stats, exp.method.layer]).toEqual([{ texts: 'wikitext2', max_tokens: 20000 }, 1]);
   });
+  it('edits the hard case with the settings it was mined with (the method defaults), the rest with the quick ones', () => {
+    // The miner (cli/mine.ts) sets only the layer: 20 v* steps and generated templates, which the demo model's collapse needs.
+    expect(lessonSettings('rome', plan.mined, 'mined').method).toEqual({ name: 'rome', layer: 1 });
+    expect(lessonSettings('rome', plan.mined, 'quick').method).toMatchObject({ v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'] });
+    expect(lessonSettings('c-rome', NOT_MINED, 'mined').method.context_templates).toEqual(['{}', 'The following is true. {}']); // nothing mined: quick
+    expect(presetExperiment(presetById('rome-vs-crome')!, plan, null).method).toEqual({ name: 'rome', layer: 1 });
+    expect(presetExperiment(presetById('three-hard')!, plan, null).method).toEqual({ name: 'rome', layer: 1 });
+    expect(presetExperiment(presetById('ten-normal')!, plan, null).method.v_num_grad_steps).toBe(10);
+  });
 });
 
 describe('presets from the plan', () => {

@@ -46,6 +46,7 @@ describe('replay estimate', () => {
     expect(many.vSteps).toBe(5000);
     expect(many.seconds!).toBeGreaterThan(100 * one.seconds!);
     expect(needsConfirmation(many)).toBe(true);
+    expect(needsConfirmation(many, true)).toBe(false); // this browser saved its points: shown at once, verified in the background
   });
 
   it('grows with v* steps, templates and model size; a GPU is faster', () => {
