@@ -401,9 +401,14 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         collapseFactor: settings.eval.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR,
       });
       set({ comparisons: [...get().comparisons.filter((c) => c.method !== current).slice(-3), frozen] });
-      // The other method at its own defaults for this model (ROME's knobs mean nothing to MEMIT), with the same templates.
+      // The other method at its own defaults for this model (ROME's knobs mean nothing to MEMIT), with the same templates;
+      // ROME and C-ROME share every knob, so between them only the name changes (same layer, same v*).
       const { context_templates, template_seed } = settings.method;
-      const next = { ...settings, method: { name: method, ...(context_templates ? { context_templates } : {}), ...(template_seed !== undefined ? { template_seed } : {}) } };
+      const romeFamily = (m: string) => m === 'rome' || m === 'c-rome';
+      const next =
+        romeFamily(current) && romeFamily(method)
+          ? { ...settings, method: { ...settings.method, name: method } }
+          : { ...settings, method: { name: method, ...(context_templates ? { context_templates } : {}), ...(template_seed !== undefined ? { template_seed } : {}) } };
       await replay(experimentWithSettings(experiment, next), `Run the same ${steps.length} edit${steps.length === 1 ? "" : "s"} with ${EDIT_METHODS.find((m) => m.id === method)?.label ?? method}`);
       refreshPreview();
     },
