@@ -46,11 +46,14 @@ function layoutKey(g: CanvasRenderingContext2D, entries: readonly PngKeyEntry[],
 // with the key under it (the chart's legend is HTML, outside the SVG).
 export async function svgToPng(svg: SVGSVGElement, scale = 2, key: readonly PngKeyEntry[] = []): Promise<Blob> {
   const { width, height: plotHeight } = svg.getBoundingClientRect();
-  const font = `12px ${getComputedStyle(svg).fontFamily}`;
-  const probe = document.createElement('canvas').getContext('2d');
-  if (!probe) throw new Error('no 2D canvas in this browser');
-  probe.font = font;
-  const keyLayout = layoutKey(probe, key, width);
+  const family = getComputedStyle(svg).fontFamily;
+  const font = `12px ${family}`;
+  // The key's rows are measured on the canvas itself, before it is sized (sizing resets only its state).
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d');
+  if (!g) throw new Error('no 2D canvas in this browser');
+  g.font = font;
+  const keyLayout = layoutKey(g, key, width);
   const height = plotHeight + keyLayout.height;
   const clone = svg.cloneNode(true) as SVGSVGElement;
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
@@ -58,7 +61,7 @@ export async function svgToPng(svg: SVGSVGElement, scale = 2, key: readonly PngK
   clone.setAttribute('height', String(plotHeight));
   // Text takes the page's font only if told so inside the SVG.
   const style = document.createElementNS('http://www.w3.org/2000/svg', 'style');
-  style.textContent = `text { font-family: ${getComputedStyle(svg).fontFamily}; font-size: 12px; }`;
+  style.textContent = `text { font-family: ${family}; font-size: 12px; }`;
   clone.prepend(style);
   const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(clone)], { type: 'image/svg+xml' }));
   try {
@@ -69,11 +72,8 @@ export async function svgToPng(svg: SVGSVGElement, scale = 2, key: readonly PngK
       img.onerror = () => reject(new Error('the chart could not be drawn as an image'));
       img.src = url;
     });
-    const canvas = document.createElement('canvas');
     canvas.width = Math.ceil(width * scale);
     canvas.height = Math.ceil(height * scale);
-    const g = canvas.getContext('2d');
-    if (!g) throw new Error('no 2D canvas in this browser');
     g.fillStyle = '#ffffff';
     g.fillRect(0, 0, canvas.width, canvas.height);
     g.scale(scale, scale);

@@ -51,6 +51,8 @@ export interface PendingExperiment {
   comparisons: CurveSeries[];
   /** What replaying it costs here (why it asks). */
   estimate: ReplayEstimate;
+  /** Run the same edits with this method beside it once the replay reached the experiment (a preset's comparison). */
+  thenCompare?: MethodName;
 }
 
 export interface PreviewState {
@@ -98,7 +100,8 @@ export interface LabSessionState {
   reset(): Promise<void>;
   compareWith(method: MethodName): Promise<void>;
   removeComparison(id: string): void;
-  openExperiment(exp: Experiment, source: 'link' | 'session', comparisons?: CurveSeries[]): Promise<void>;
+  /** Open an experiment (asking first when it costs); `thenCompare` runs the same edits with that method once it is reached. */
+  openExperiment(exp: Experiment, source: 'link' | 'session', comparisons?: CurveSeries[], thenCompare?: MethodName): Promise<void>;
   acceptPending(files?: File[]): Promise<void>;
   dismissPending(): void;
   setLinkError(message: string | null): void;
@@ -232,21 +235,20 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
     if (p) get().requestPreview(p.request);
   }
 
-  /** Load a model (if needed) and replay an experiment on it; saved points show at once and are verified by the replay. */
-  async function loadAndReplay(location: ModelLocation, exp: Experiment, comparisons: CurveSeries[]): Promise<void> {
-    const saved = exp.edits.length ? loadPoints(exp) : null;
+  /** Load a model (if needed) and replay an experiment on it; saved points show at once and are verified by the replay. True when the lab reached it. */
+  async function loadAndReplay(location: ModelLocation, exp: Experiment, comparisons: CurveSeries[], saved = exp.edits.length ? loadPoints(exp) : null): Promise<boolean> {
     if (saved) set({ restored: saved, comparisons });
     try {
       const settings = settingsFromExperiment(exp, get().settings);
       const loaded = await loadWith(location, settings, comparisons);
-      if (!loaded) return;
+      if (!loaded) return false;
       if (exp.model !== get().model?.name) {
         set({ error: { kind: 'invalid-request', message: `The experiment names “${exp.model}” but the files loaded are “${get().model?.name}”.`, hint: 'Pick the folder the experiment was made with.' } });
-        return;
+        return false;
       }
       const n = exp.edits.length;
       // The whole experiment, with the page's defaults for what it leaves out (the Lab takes settings whole).
-      if (n && !(await replay(experimentWithSettings(exp, settings), saved ? `Verify the saved points: replay ${n} edit${n === 1 ? '' : 's'}` : `Replay ${n} edit${n === 1 ? '' : 's'}`))) return;
+      if (n && !(await replay(experimentWithSettings(exp, settings), saved ? `Verify the saved points: replay ${n} edit${n === 1 ? '' : 's'}` : `Replay ${n} edit${n === 1 ? '' : 's'}`))) return false;
       // The lab reached the experiment: the URL follows the lab again.
       set({ held: false });
       await publishExperiment();
@@ -258,6 +260,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
             : 'Replaying the edits reached values different from the saved ones (another device or version?); the chart and the table now show the replayed values.',
         });
       }
+      return true;
     } finally {
       set({ restored: null });
     }
@@ -419,7 +422,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       void publishExperiment();
     },
 
-    async openExperiment(exp, source, comparisons = []) {
+    async openExperiment(exp, source, comparisons = [], thenCompare) {
       const what = source === 'link' ? 'shared link' : 'saved session';
       const resolution = resolveModelId(exp.model);
       if (resolution.kind === 'refused') {
@@ -436,13 +439,13 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       }
       set({ held: true });
       const estimate = estimateReplay(exp, useGpuStore.getState().probe?.info.isSoftware ?? true);
-      const saved = exp.edits.length > 0 && loadPoints(exp) !== null;
-      if (resolution.kind === 'ready' && source === 'link' && !needsConfirmation(estimate, saved)) {
+      const saved = exp.edits.length ? loadPoints(exp) : null;
+      if (resolution.kind === 'ready' && source === 'link' && !needsConfirmation(estimate, saved !== null)) {
         set({ pending: null });
-        await loadAndReplay(resolution.location, exp, comparisons);
+        if ((await loadAndReplay(resolution.location, exp, comparisons, saved)) && thenCompare) await get().compareWith(thenCompare);
         return;
       }
-      set({ pending: { experiment: exp, source, resolution, comparisons, estimate } });
+      set({ pending: { experiment: exp, source, resolution, comparisons, estimate, ...(thenCompare ? { thenCompare } : {}) } });
     },
 
     async acceptPending(files) {
@@ -459,7 +462,7 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         location = { kind: 'files', files: picked.files };
       }
       set({ pending: null });
-      await loadAndReplay(location, p.experiment, p.comparisons);
+      if ((await loadAndReplay(location, p.experiment, p.comparisons)) && p.thenCompare) await get().compareWith(p.thenCompare);
     },
 
     dismissPending() {

@@ -37,20 +37,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   );
   if (f.help) throw new Error(USAGE);
   if (f.positionals.length) throw new Error(`unexpected argument "${f.positionals[0]}"\n${USAGE}`);
-  const flags = new Map<string, string | true>(Object.entries(f).filter(([k, v]) => k !== 'positionals' && v !== '' && v !== false) as [string, string | true][]);
-  const text = (k: string) => {
-    const v = flags.get(k);
-    if (v === true) throw new Error(`--${k} needs a value\n${USAGE}`);
-    return v;
-  };
-  const int = (k: string) => {
-    const v = text(k);
-    if (v === undefined) return undefined;
+  // An unset value flag is '' (parseArgs itself refuses a value flag given without its value).
+  const text = (k: 'shape' | 'backends') => f[k] || undefined;
+  const int = (k: 'batch' | 'seq' | 'warmup' | 'repeats' | 'budget' | 'timeout') => {
+    const v = f[k];
+    if (!v) return undefined;
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${k} must be a non-negative integer, got "${v}"`);
     return n;
   };
-  const quick = flags.has('quick');
+  const quick = f.quick;
   const shapes = (text('shape') ?? (quick ? 'tiny' : 'tiny,small')).split(',').filter(Boolean);
   for (const s of shapes) if (s !== 'tiny' && s !== 'small') throw new Error(`unknown shape "${s}" (tiny or small)`);
   const backends = (text('backends') ?? PERPLEXITY_BACKENDS.join(',')).split(',').filter(Boolean) as PerplexityBackend[];
@@ -64,9 +60,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     warmup: int('warmup'),
     repeats: int('repeats'),
     budget: int('budget'),
-    matmul: !flags.has('no-matmul'),
-    threads: flags.has('threads'),
+    matmul: !f['no-matmul'],
+    threads: f.threads,
     timeoutMinutes: int('timeout') ?? (quick ? 10 : 30),
-    headed: flags.has('headed'),
+    headed: f.headed,
   };
 }

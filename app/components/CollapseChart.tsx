@@ -2,11 +2,15 @@ import { useId, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
 import { chartRows, logTicks, referenceSeries, seriesKey, shortNumber, taskKey } from '../chart-data.ts';
 import { ACCURACY_DOMAIN, ACCURACY_TICKS, BASELINE_COLOR, COLLAPSED_COLOR, lineStyles } from '../chart-style.ts';
+import type { CurveSeries } from '../curve.ts';
 import { formatPpl } from '../format.ts';
 import { useCurves } from '../use-curves.ts';
 import { ChartExportButtons } from './ChartExportButtons.tsx';
 import type { PngKeyEntry } from '../chart-png.ts';
 import { ChartTooltip } from './ChartTooltip.tsx';
+
+const BASELINE_DASH = '4 4';
+const THRESHOLD_DASH = '6 3';
 
 /** A point's dot: larger and vermillion when that point counts as collapsed. */
 function dotFor(color: string, key: string) {
@@ -33,11 +37,16 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
   const styles = lineStyles(series, tasks);
   const hasBaseline = baseline !== undefined && Number.isFinite(baseline) && baseline > 0;
   const hasThreshold = threshold !== undefined && Number.isFinite(threshold) && threshold > 0;
+  // One name per line, for the chart and for the PNG's key (the legend is HTML, outside the SVG).
+  const pplName = (s: CurveSeries) => `${s.label} ME-PPL`;
+  const taskName = (s: CurveSeries, t: string) => `${s.label} ${t} acc.`;
+  const baselineLabel = hasBaseline ? `unedited ${formatPpl(baseline)}` : '';
+  const thresholdLabel = hasThreshold ? `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}` : '';
   const pngKey: PngKeyEntry[] = [
-    ...series.flatMap((s, i) => (s.points.length ? [{ label: `${s.label} ME-PPL`, color: styles.ppl[i]!.color, dash: styles.ppl[i]!.dash }] : [])),
-    ...series.flatMap((s, i) => tasks.map((t, j) => ({ label: `${s.label} ${t} acc.`, color: styles.task[i]![j]!.color, dash: styles.task[i]![j]!.dash }))),
-    ...(hasBaseline ? [{ label: `unedited ${formatPpl(baseline)}`, color: BASELINE_COLOR, dash: '4 4' }] : []),
-    ...(hasThreshold ? [{ label: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, color: COLLAPSED_COLOR, dash: '6 3' }] : []),
+    ...series.flatMap((s, i) => (s.points.length ? [{ label: pplName(s), color: styles.ppl[i]!.color, dash: styles.ppl[i]!.dash }] : [])),
+    ...series.flatMap((s, i) => tasks.map((t, j) => ({ label: taskName(s, t), color: styles.task[i]![j]!.color, dash: styles.task[i]![j]!.dash }))),
+    ...(hasBaseline ? [{ label: baselineLabel, color: BASELINE_COLOR, dash: BASELINE_DASH }] : []),
+    ...(hasThreshold ? [{ label: thresholdLabel, color: COLLAPSED_COLOR, dash: THRESHOLD_DASH }] : []),
   ];
 
   return (
@@ -82,10 +91,10 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
               {hasBaseline && (
                 // Labelled below the line at the left, past point 0's dot: the curve leaves this line from point 0 and
                 // edits mostly raise ME-PPL, so at the right (where it was) the curve ran through the label.
-                <ReferenceLine yAxisId="ppl" y={baseline} stroke={BASELINE_COLOR} strokeDasharray="4 4" label={{ value: `unedited ${formatPpl(baseline)}`, position: 'insideTopLeft', offset: 10, fill: BASELINE_COLOR, fontSize: 11 }} />
+                <ReferenceLine yAxisId="ppl" y={baseline} stroke={BASELINE_COLOR} strokeDasharray={BASELINE_DASH} label={{ value: baselineLabel, position: 'insideTopLeft', offset: 10, fill: BASELINE_COLOR, fontSize: 11 }} />
               )}
               {hasThreshold && (
-                <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED_COLOR} strokeDasharray="6 3" label={{ value: `collapse ${live.collapseFactor}× = ${formatPpl(threshold)}`, position: 'insideTopLeft', fill: COLLAPSED_COLOR, fontSize: 11 }} />
+                <ReferenceLine yAxisId="ppl" y={threshold} stroke={COLLAPSED_COLOR} strokeDasharray={THRESHOLD_DASH} label={{ value: thresholdLabel, position: 'insideTopLeft', fill: COLLAPSED_COLOR, fontSize: 11 }} />
               )}
               {series.map((s, i) => {
                 if (!s.points.length) return null; // no model yet: no empty live line in the legend
@@ -96,7 +105,7 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
                     yAxisId="ppl"
                     type="linear"
                     dataKey={seriesKey(i)}
-                    name={`${s.label} ME-PPL`}
+                    name={pplName(s)}
                     stroke={color}
                     strokeWidth={width}
                     strokeDasharray={dash}
@@ -115,7 +124,7 @@ export function CollapseChart({ height = 320 }: { height?: number } = {}) {
                       yAxisId="tasks"
                       type="linear"
                       dataKey={taskKey(i, t)}
-                      name={`${s.label} ${t} acc.`}
+                      name={taskName(s, t)}
                       stroke={color}
                       strokeWidth={width}
                       strokeDasharray={dash}
