@@ -9,6 +9,7 @@ import { scoreCommand } from './score.ts';
 import { SWEEP_USAGE, sweepCommand } from './sweep.ts';
 import { TRACE_USAGE, traceCommand } from './trace.ts';
 import { MINE_USAGE, mineCommand } from './mine.ts';
+import { SETTINGS } from '../models/settings-table.ts';
 
 const USAGE = `usage:
   lab score --model <hf-id|dir> --texts <file.json> [--json]
@@ -24,7 +25,8 @@ const USAGE = `usage:
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   score: (argv) => scoreCommand(parseArgs(argv, { values: ['model', 'texts'], switches: ['json'] })),
-  run: (argv) => runCommand(parseArgs(argv, { values: ['save'], switches: ['json', 'dump', 'counters'] })),
+  // every settings-table row is a flag of `run` too (its usage above promises it)
+  run: (argv) => runCommand(parseArgs(argv, { values: ['save', ...SETTINGS.map((r) => r.flag)], switches: ['json', 'dump', 'counters'] })),
   sweep: sweepCommand,
   trace: (argv) => traceCommand(parseArgs(argv, { values: ['model', 'facts', 'cases', 'samples', 'seed', 'out'], switches: ['json'] })),
   mine: (argv) => mineCommand(parseArgs(argv, { values: ['model', 'cases', 'candidates', 'layer', 'stats', 'out'], switches: ['json', 'include-unknown', 'first-token-only'] })),

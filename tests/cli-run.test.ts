@@ -73,5 +73,18 @@ describe('lab run', () => {
     writeFileSync(notJson, '{"version": 1,');
     const err2 = await run('npx', ['tsx', 'cli/main.ts', 'run', notJson]).catch((e) => e);
     expect(err2.stderr).toMatch(/not valid JSON/);
+    // a settings flag is checked against its row, like the file
+    const err3 = await run('npx', ['tsx', 'cli/main.ts', 'run', join(dir, 'rome.json'), '--layer', '99']).catch((e) => e);
+    expect(err3.code).not.toBe(0);
+    expect(err3.stderr).toMatch(/method\.layer must be between 0 and 3 .*got 99/);
+  });
+
+  it('takes any settings-table row as a flag over the file', async () => {
+    const file = join(dir, 'one.json');
+    writeFileSync(file, JSON.stringify({ ...experiment('rome'), edits: experiment('rome').edits.slice(0, 1) }));
+    const { stdout } = await run('npx', ['tsx', 'cli/main.ts', 'run', file, '--json', '--v-steps', '3', '--mode', 'single'], { maxBuffer: 1 << 26, env: { ...process.env, BUTTERFLY_CACHE: join(dir, 'cache') } });
+    const result = JSON.parse(stdout);
+    expect(result.steps).toHaveLength(1);
+    expect(result.steps[0].diagnostics.v_loss).toHaveLength(3);
   });
 });

@@ -38,12 +38,21 @@ for s in $steps; do
       L2=${SWEEP_LAYER:-2}
       node -e "const fs = require('fs'); const e = JSON.parse(fs.readFileSync('$R/rome-single.json', 'utf8')); e.method.layer = $L2; e.stats = {npz: '$M/stats/layer${L2}_mom2.npz'}; console.log(JSON.stringify(e, null, 1))" > "$R/rome-single-layer$L2.json"
       $LAB sweep "$R/rome-single-layer$L2.json" --cases "${SWEEP_CASES:-50}" --out "$R/single-layer$L2" --resume ;;
-    seq) # sequential edits until collapse: the first CounterFact requests vs the mined hard cases
+    seq) # sequential edits until collapse: the first CounterFact requests vs the mined hard cases, every method at the
+      # layer the hard cases were mined at (hard_cases.json "layer"), with that layer's shipped statistics, so the two
+      # sequences differ only in their facts (MEND edits the layers its editor was trained for).
       for method in ${SEQ_METHODS:-rome c-rome memit ft-l alphaedit mend}; do
-        experiment "$method" sequential > "$R/seq-$method.json"
-        $LAB sweep "$R/seq-$method.json" --cases "${SEQ_EDITS:-10}" --out "$R/seq-$method-normal" || echo "seq $method normal failed"
-        node -e "const e = JSON.parse(require('fs').readFileSync('$R/seq-$method.json', 'utf8')); e.edits = JSON.parse(require('fs').readFileSync('$M/hard_cases.json', 'utf8')).cases.map((c) => ({prompt: c.prompt, subject: c.subject, target_new: c.target_new, target_true: c.target_true})); console.log(JSON.stringify(e, null, 1))" > "$R/seq-$method-hard.json"
-        $LAB sweep "$R/seq-$method-hard.json" --cases "${SEQ_EDITS:-10}" --out "$R/seq-$method-hard" || echo "seq $method hard failed"
+        node -e "
+          const fs = require('fs'), m = '$method', hard = JSON.parse(fs.readFileSync('$M/hard_cases.json', 'utf8'));
+          const L = hard.layer, method = { name: m };
+          if (m === 'rome' || m === 'c-rome') method.layer = L; else if (m !== 'mend') method.layers = [L];
+          const e = { version: 1, model: '$M', method, ...(m === 'mend' ? {} : { stats: { npz: '$M/stats/layer' + L + '_mom2.npz' } }),
+            mode: 'sequential', eval: { texts: 'me-ppl-50', collapse_factor: 10 } };
+          fs.writeFileSync('$R/seq-$method.json', JSON.stringify(e, null, 1) + '\\n');
+          e.edits = hard.cases.map((c) => ({ prompt: c.prompt, subject: c.subject, target_new: c.target_new, target_true: c.target_true }));
+          fs.writeFileSync('$R/seq-$method-hard.json', JSON.stringify(e, null, 1) + '\\n');"
+        $LAB sweep "$R/seq-$method.json" --cases "${SEQ_EDITS:-6}" --out "$R/seq-$method-normal" --resume || echo "seq $method normal failed"
+        $LAB sweep "$R/seq-$method-hard.json" --cases "${SEQ_EDITS:-6}" --out "$R/seq-$method-hard" --resume || echo "seq $method hard failed"
       done ;;
     card) # the training log is kept in results/ once copied (training/work/ is scratch)
       if [ -f training/work/train_log.jsonl ]; then cp training/work/train_log.jsonl "$R/train_log.jsonl"; fi

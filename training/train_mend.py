@@ -43,6 +43,8 @@ p.add_argument('--heldout-fraction', type=float, default=0.1)
 p.add_argument('--n-paraphrases', type=int, default=2)
 p.add_argument('--n-loc', type=int, default=6, help='locality sequences per step')
 p.add_argument('--n-loc-relation', type=int, default=3, help='of them, prompts of other (training) facts of the same relation')
+p.add_argument('--n-loc-same-target', type=int, default=0,
+               help="of those, prompts of facts with the same true object (CounterFact's neighbourhood: the ones an edit spills into most)")
 p.add_argument('--eval', action='store_true', help='only measure the saved editor in --out on the held-out facts')
 p.add_argument('--eval-limit', type=int, default=200)
 p.add_argument('--model-name', default=None, help="the model's name in mend_editor.json (default: --model)")
@@ -205,7 +207,11 @@ def train():
         # locality: neighbour sentences and other facts' prompts
         # (same-relation prompts of other subjects: the neighbours an edit of this prompt most easily spills into)
         same = [j for j in by_rel[f['relation_id']] if facts[j]['subject'] != f['subject']]
-        loc = [facts[j]['trained_ids'][0] for j in r.sample(same, min(args.n_loc_relation, len(same)))]
+        twins = [j for j in same if facts[j]['target_ids'] == f['target_ids']]
+        picked = r.sample(twins, min(args.n_loc_same_target, len(twins)))
+        rest = [j for j in same if j not in picked]
+        picked += r.sample(rest, min(args.n_loc_relation - len(picked), len(rest)))
+        loc = [facts[j]['trained_ids'][0] for j in picked]
         n_rest = args.n_loc - len(loc)
         n_sent = n_rest // 2
         loc += [facts[r.choice(train_idx)]['trained_ids'][0] for _ in range(n_rest - n_sent)]
