@@ -99,6 +99,8 @@ export interface LabSessionState {
   undo(index: number): Promise<void>;
   reset(): Promise<void>;
   compareWith(method: MethodName): Promise<void>;
+  /** Keep the current curve on the chart as a frozen comparison (replacing one of the same method); returns its id. */
+  freezeCurve(): string | null;
   removeComparison(id: string): void;
   /** Open an experiment (asking first when it costs); `thenCompare` runs the same edits with that method once it is reached. */
   openExperiment(exp: Experiment, source: 'link' | 'session', comparisons?: CurveSeries[], thenCompare?: MethodName): Promise<void>;
@@ -391,9 +393,9 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
       refreshPreview();
     },
 
-    async compareWith(method) {
-      const { experiment, baseline, steps, settings } = get();
-      if (!experiment || !baseline) return;
+    freezeCurve() {
+      const { baseline, steps, settings } = get();
+      if (!baseline) return null;
       const current = settings.method.name;
       const label = EDIT_METHODS.find((m) => m.id === current)?.label.split(' ')[0] ?? current;
       const frozen = curveOf(baseline, steps, {
@@ -404,6 +406,14 @@ export const useLabSession = create<LabSessionState>()((set, get) => {
         collapseFactor: settings.eval.collapse_factor ?? DEFAULT_COLLAPSE_FACTOR,
       });
       set({ comparisons: [...get().comparisons.filter((c) => c.method !== current).slice(-3), frozen] });
+      return frozen.id;
+    },
+
+    async compareWith(method) {
+      const { experiment, baseline, steps, settings } = get();
+      if (!experiment || !baseline) return;
+      get().freezeCurve();
+      const current = settings.method.name;
       // The other method at its own defaults for this model (ROME's knobs mean nothing to MEMIT), with the same templates;
       // ROME and C-ROME share every knob, so between them only the name changes (same layer, same v*).
       const { context_templates, template_seed } = settings.method;

@@ -47,16 +47,18 @@ test('the butterfly lesson runs from the first step to the last', async ({ page 
   await expect(page.getByTestId('lesson-summary')).toContainText('Undone: 0 edits left');
   await saveScreenshot(page, 'classroom-step-5');
 
-  // 6: the same edit with C-ROME: it holds.
+  // 6: the same edit with AlphaEdit (kept as a frozen curve) and with C-ROME: both hold.
   await page.getByTestId('lesson-next').click();
   await performAndWait(page, 6);
   await expect(page.getByTestId('collapse-chart')).toHaveAttribute('data-points', '2');
-  await expect(page.getByTestId('lesson-summary')).toContainText(/C-ROME: ME-PPL .* → .*: the model held/);
+  await expect(page.getByTestId('collapse-chart')).toHaveAttribute('data-series', '2');
+  await expect(page.getByTestId('lesson-summary')).toContainText(/C-ROME: ME-PPL .* → .*: the model held\. AlphaEdit: ME-PPL .* → .*: the model held\./);
   await saveScreenshot(page, 'classroom-step-6');
 
   // 7: a sequential run of normal edits.
   await page.getByTestId('lesson-next').click();
   await performAndWait(page, 7, 900_000);
+  await expect(page.getByTestId('collapse-chart')).toHaveAttribute('data-series', '1');
   const points = Number(await page.getByTestId('collapse-chart').getAttribute('data-points'));
   expect(points).toBeGreaterThanOrEqual(4);
   await expect(page.getByTestId('lesson-summary')).toContainText(`${points - 1} edits in a row`);

@@ -1,7 +1,9 @@
 // The committed demo model (public/models/demo-gpt2, made by training/): its files
 // are whole and consistent, and the float64 reference implementation (not the
 // WebGPU engine) finds the facts in the shipped weights.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHardCases } from '../app/hard-cases.ts';
@@ -39,6 +41,16 @@ describe('the committed demo model', () => {
     if (existsSync(join(DIR, 'hard_cases.json'))) expect(parseHardCases(JSON.parse(readFileSync(join(DIR, 'hard_cases.json'), 'utf8'))).byCase.size).toBeGreaterThan(0);
     expect(readFileSync(join(DIR, 'MODEL_CARD.md'), 'utf8')).toContain(`Edit layer: ${config.editLayer}`);
   });
+
+  it('has the model card training/model-card.ts writes from the committed results (none typed by hand, none stale)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'card-'));
+    const dest = join(tmp, 'MODEL_CARD.md');
+    execFileSync(process.execPath, ['--import', 'tsx', 'training/model-card.ts'], { env: { ...process.env, MODEL_CARD_OUT: dest }, stdio: 'pipe' });
+    const fresh = readFileSync(dest, 'utf8');
+    rmSync(tmp, { recursive: true });
+    expect(fresh).toContain('## Sequential edits: normal vs hard cases');
+    expect(fresh).toBe(readFileSync(join(DIR, 'MODEL_CARD.md'), 'utf8'));
+  }, 60_000);
 
   it("holds the key statistics of its edit layer in ROME's npz layout", async () => {
     const cov = await loadRomeCovariance(new NodeFileSource(join(DIR, 'stats', `layer${config.editLayer}_mom2.npz`)));

@@ -47,6 +47,7 @@ function isLessonSettings(s: LabSettings, mined: MinedSetup, kind: LessonSetting
   const l = lessonSettings(s.method.name, mined, kind);
   return (
     (l.method.layer === undefined || s.method.layer === l.method.layer) &&
+    (l.method.layers === undefined || JSON.stringify(s.method.layers) === JSON.stringify(l.method.layers)) &&
     s.mode === l.mode &&
     s.method.v_num_grad_steps === l.method.v_num_grad_steps &&
     JSON.stringify(s.method.context_templates) === JSON.stringify(l.method.context_templates) &&
@@ -60,7 +61,8 @@ function isLessonSettings(s: LabSettings, mined: MinedSetup, kind: LessonSetting
 function settingsFor(method: MethodName, mined: MinedSetup, kind: LessonSettingsKind): LabSettings {
   const s = lessonSettings(method, mined, kind);
   const layer = lab().settings.method.layer;
-  if (s.method.layer === undefined && lab().model && layer !== undefined) s.method.layer = layer;
+  const romeFamily = method === 'rome' || method === 'c-rome';
+  if (romeFamily && s.method.layer === undefined && lab().model && layer !== undefined) s.method.layer = layer;
   return s;
 }
 
@@ -118,6 +120,9 @@ function lastEditSummary(method: string): Pick<StepResult, 'summary' | 'generati
   };
 }
 
+/** The comparison curve step 6 froze (removed when another step runs). */
+let lessonCurve: string | null = null;
+
 async function perform(step: number): Promise<StepResult> {
   // The loaded model's folder decides which facts (the demo model's facts.json and hard_cases.json).
   await ensureModel();
@@ -125,6 +130,11 @@ async function perform(step: number): Promise<StepResult> {
   // Steps 4-6 edit the original model with the settings the hard case was mined with (lessonSettings).
   const go = (edits: EditRequest[], method: MethodName, kind: LessonSettingsKind = 'quick') => reach(edits, method, plan.mined, kind);
   const { newFact, hard } = plan;
+  // Step 6's frozen AlphaEdit curve belongs to step 6 only.
+  if (lessonCurve && LESSON_STEPS[step - 1]!.action !== 'hard-edit-robust') {
+    if (lab().comparisons.some((c) => c.id === lessonCurve)) lab().removeComparison(lessonCurve);
+    lessonCurve = null;
+  }
   switch (LESSON_STEPS[step - 1]!.action) {
     case 'ask-known':
       await go([], 'rome');
@@ -153,9 +163,15 @@ async function perform(step: number): Promise<StepResult> {
       const now = lab().steps[lab().steps.length - 1]?.metrics.me_ppl ?? lab().baseline?.me_ppl;
       return { answers: [], summary: `Undone: ${lab().steps.length} edit${lab().steps.length === 1 ? '' : 's'} left, ME-PPL back to ${now === undefined ? '—' : formatPpl(now)}.` };
     }
-    case 'hard-edit-robust':
+    case 'hard-edit-robust': {
+      // AlphaEdit first, kept on the chart as a frozen curve; C-ROME stays the live one, as the other steps' ROME.
+      await go([hard], 'alphaedit', 'mined');
+      const alpha = lastEditSummary('AlphaEdit');
+      lessonCurve = lab().freezeCurve();
       await go([hard], 'c-rome', 'mined');
-      return { answers: [], ...lastEditSummary('C-ROME') };
+      const robust = lastEditSummary('C-ROME');
+      return { answers: [], ...robust, summary: [robust.summary, alpha.summary].filter(Boolean).join(' ') };
+    }
     case 'sequential': {
       await go(plan.sequence.slice(0, SEQUENTIAL_EDITS), 'rome');
       const { steps, baseline } = lab();

@@ -101,7 +101,8 @@ export const NOT_MINED: MinedSetup = { stats: null, layer: null };
 export type LessonSettingsKind = 'quick' | 'mined';
 
 export function lessonSettings(method: MethodName = 'rome', mined: MinedSetup = NOT_MINED, kind: LessonSettingsKind = 'quick'): LabSettings {
-  const layer = mined.layer !== null ? { layer: mined.layer } : {};
+  // ROME and C-ROME name one layer; AlphaEdit (step 6) edits the same one as a one-layer span.
+  const layer = mined.layer === null ? {} : method === 'rome' || method === 'c-rome' ? { layer: mined.layer } : method === 'mend' ? {} : { layers: [mined.layer] };
   return {
     method: kind === 'mined' && mined.layer !== null ? { name: method, ...layer } : { name: method, ...layer, v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
     mode: 'sequential',
@@ -174,11 +175,11 @@ export const LESSON_STEPS: readonly LessonStep[] = [
   },
   {
     title: 'The same edit, done carefully',
-    text: '[C-ROME](c-rome) uses the same averaged keys everywhere in the update, so the [denominator](denominator) is no longer tiny. We apply exactly the same dangerous fact with C-ROME and watch the model hold.',
-    button: 'Apply it with C-ROME',
+    text: '[C-ROME](c-rome) uses the same averaged keys everywhere in the update, so the [denominator](denominator) is no longer tiny. AlphaEdit keeps its update away from the keys the model already uses. We apply exactly the same dangerous fact with both and watch the model hold.',
+    button: 'Apply it with AlphaEdit and C-ROME',
     action: 'hard-edit-robust',
     focus: 'threshold',
-    look: 'The new point stays far below the red collapse line.',
+    look: "Both new points, AlphaEdit's (frozen, dashed) and C-ROME's, stay far below the red collapse line.",
   },
   {
     title: 'Many edits in a row',

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeExperiment, encodeExperiment } from '../../app/share-codec.ts';
 import { joinHash, splitHash } from '../../app/lesson/hash-params.ts';
-import { clampStep, LESSON_CONTENT, LESSON_STEPS } from '../../app/lesson/lesson-steps.ts';
+import { clampStep, LESSON_CONTENT, LESSON_STEPS, lessonSettings } from '../../app/lesson/lesson-steps.ts';
+import { appliesTo, settingRow, type SettingKey } from '../../models/settings-table.ts';
 import { GLOSSARY, GLOSSARY_ORDER, plainText, splitTerms } from '../../app/lesson/glossary.ts';
 import { NO_EXTRAS } from '../../app/lesson/model-extras.ts';
 import { lessonPlan } from '../../app/lesson/lesson-plan.ts';
@@ -59,6 +60,21 @@ describe('lesson content', () => {
     for (const e of edits) expect(e.prompt.split('{}')).toHaveLength(2);
     for (const h of [LESSON_CONTENT.hardFallback, ...LESSON_CONTENT.hardCases]) expect(h.prompt.startsWith('{}')).toBe(true);
     for (const e of LESSON_CONTENT.sequence) expect(LESSON_CONTENT.hardCases.some((h) => h.subject === e.subject)).toBe(false);
+  });
+});
+
+describe('lesson settings', () => {
+  it('sets only knobs the method reads, at the mined layer (ROME/C-ROME one layer, AlphaEdit a one-layer span)', () => {
+    const mined = { layer: 2, stats: { npz: 'stats/layer2_mom2.npz' } };
+    for (const kind of ['quick', 'mined'] as const) {
+      for (const method of ['rome', 'c-rome', 'alphaedit'] as const) {
+        const s = lessonSettings(method, mined, kind);
+        for (const k of Object.keys(s.method).filter((k) => k !== 'name' && k !== 'context_templates')) expect(appliesTo(settingRow(`method.${k}` as SettingKey), method), `${method} ${kind} ${k}`).toBe(true);
+        if (method === 'alphaedit') expect(s.method.layers).toEqual([2]);
+        else expect(s.method.layer).toBe(2);
+        expect(s.stats).toEqual(mined.stats);
+      }
+    }
   });
 });
 
