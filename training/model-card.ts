@@ -4,6 +4,7 @@
 //   npx tsx training/model-card.ts
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { METHOD_NAMES } from '../models/method-names.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const M = join(ROOT, 'public/models/demo-gpt2');
@@ -195,42 +196,32 @@ if (mined) {
 } else p('Not mined yet.', '');
 
 p('## Sequential edits: normal vs hard cases', '');
-// One row per method (the registry's order), normal and hard cases side by side.
-const SEQ_ORDER = ['rome', 'c-rome', 'memit', 'ft-l', 'alphaedit', 'mend'];
-const seqDirs = existsSync(R) ? readdirSync(R).filter((d) => /^seq-.+-(normal|hard)$/.test(d) && statSync(join(R, d)).isDirectory()) : [];
-const seqMethods = [...new Set(seqDirs.map((d) => d.replace(/^seq-(.+)-(normal|hard)$/, '$1')))].sort((a, b) => (SEQ_ORDER.indexOf(a) + 99 * +!SEQ_ORDER.includes(a)) - (SEQ_ORDER.indexOf(b) + 99 * +!SEQ_ORDER.includes(b)));
-if (seqMethods.length) {
-  const hardLayer = mined?.layer ?? null;
+// One row per method (the registry's order), normal and hard cases side by side; each sweep read once.
+type SeqKind = 'normal' | 'hard';
+interface SeqRun { base: number | null; edits: number; firstCollapse: number | null; lastPpl: number | null; efficacy: number | null }
+function seqRun(dir: string): SeqRun | null {
+  if (!existsSync(join(dir, 'steps.jsonl'))) return null;
+  const s = sweep(dir);
+  const first = s.steps.find((x) => x.metrics.collapsed);
+  const eff = s.steps.map((x) => x.metrics.edit?.efficacy).filter((x): x is number => typeof x === 'number');
+  return { base: s.base, edits: s.steps.length, firstCollapse: first ? first.index + 1 : null, lastPpl: s.steps.at(-1)?.metrics.me_ppl ?? null, efficacy: eff.length ? mean(eff) : null };
+}
+const seqRuns = METHOD_NAMES.map((m) => ({ method: m, normal: seqRun(join(R, `seq-${m}-normal`)), hard: seqRun(join(R, `seq-${m}-hard`)) })).filter((r) => r.normal || r.hard);
+if (seqRuns.length) {
+  const any = seqRuns.flatMap((r) => [r.normal, r.hard]).filter((x): x is SeqRun => x !== null);
   p(
-    `Each method edits the same six facts one after another, without undo: the first CounterFact requests (normal) and then the mined hard cases (hard), at layer ${hardLayer ?? '—'} (where the hard cases were mined; MEND edits the layers its editor was trained for). A collapse is ME-PPL ≥ 10× the unedited ${seqDirs.length ? num(sweep(join(R, seqDirs[0]!)).base ?? NaN) : '—'}.`,
+    `Each method edits the same ${Math.max(...any.map((x) => x.edits))} facts one after another, without undo: the first CounterFact requests (normal) and then the mined hard cases (hard), at layer ${mined?.layer ?? '—'} (where the hard cases were mined; MEND edits the layers its editor was trained for). A collapse is ME-PPL ≥ 10× the unedited ${num(any[0]!.base ?? NaN)}.`,
     '',
     '| method | normal: edits | first collapse | ME-PPL after the last | efficacy (mean) | hard: edits | first collapse | ME-PPL after the last |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   );
-  const cells = (d: string, withEfficacy: boolean): string[] => {
-    if (!seqDirs.includes(d)) return withEfficacy ? ['—', '—', '—', '—'] : ['—', '—', '—'];
-    const s = sweep(join(R, d));
-    const first = s.steps.find((x) => x.metrics.collapsed);
-    const last = s.steps.at(-1);
-    const eff = s.steps.map((x) => x.metrics.edit?.efficacy).filter((x): x is number => typeof x === 'number');
-    const c = [String(s.steps.length), first ? `edit ${first.index + 1}` : 'none', last ? num(last.metrics.me_ppl) : '—'];
-    return withEfficacy ? [...c, eff.length ? pct(mean(eff)) : '—'] : c;
-  };
-  const collapsedBy: Record<'normal' | 'hard', string[]> = { normal: [], hard: [] };
-  for (const m of seqMethods) {
-    p(`| ${m} | ${[...cells(`seq-${m}-normal`, true), ...cells(`seq-${m}-hard`, false)].join(' | ')} |`);
-    for (const k of ['normal', 'hard'] as const) {
-      const d = `seq-${m}-${k}`;
-      if (seqDirs.includes(d)) {
-        const first = sweep(join(R, d)).steps.find((x) => x.metrics.collapsed);
-        if (first) collapsedBy[k].push(`${m} at edit ${first.index + 1}`);
-      }
-    }
-  }
-  const held = seqMethods.filter((m) => !collapsedBy.hard.some((x) => x.startsWith(`${m} `)) && !collapsedBy.normal.some((x) => x.startsWith(`${m} `)));
+  const cells = (x: SeqRun | null): string[] => (x ? [String(x.edits), x.firstCollapse ? `edit ${x.firstCollapse}` : 'none', x.lastPpl === null ? '—' : num(x.lastPpl)] : ['—', '—', '—']);
+  for (const r of seqRuns) p(`| ${r.method} | ${[...cells(r.normal), r.normal?.efficacy == null ? '—' : pct(r.normal.efficacy), ...cells(r.hard)].join(' | ')} |`);
+  const collapsed = (k: SeqKind) => seqRuns.filter((r) => r[k]?.firstCollapse).map((r) => `${r.method} at edit ${r[k]!.firstCollapse}`).join(', ') || 'none';
+  const held = seqRuns.filter((r) => !r.normal?.firstCollapse && !r.hard?.firstCollapse).map((r) => r.method);
   p(
     '',
-    `Collapsed on the normal facts: ${collapsedBy.normal.join(', ') || 'none'}. On the hard cases: ${collapsedBy.hard.join(', ') || 'none'}. Held through every edit: ${held.join(', ') || 'none'}${held.length ? ' (but see their efficacy: on this model an edit that holds mostly does not take, as the single-edit sweep above shows)' : ''}.`,
+    `Collapsed on the normal facts: ${collapsed('normal')}. On the hard cases: ${collapsed('hard')}. Held through every edit: ${held.join(', ') || 'none'}${held.length ? ' (but see their efficacy: on this model an edit that holds mostly does not take, as the single-edit sweep above shows)' : ''}.`,
     '',
     'Each row is `lab sweep --mode sequential` over those cases (`bash training/finish-demo.sh seq`); the curves are `training/results/seq-<method>-<cases>/curves.svg`.',
     '',

@@ -10,7 +10,7 @@ import { formatPpl } from '../format.ts';
 import { useLabSession } from '../store-lab.ts';
 import { DEMO_LOCATION } from '../model-location.ts';
 import { lessonPlan } from './lesson-plan.ts';
-import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, type LessonSettingsKind, type MinedSetup, type Probe } from './lesson-steps.ts';
+import { LESSON_STEPS, lessonSettings, SEQUENTIAL_EDITS, takesOneLayer, type LessonSettingsKind, type MinedSetup, type Probe } from './lesson-steps.ts';
 import { modelExtras } from './model-extras.ts';
 import { useLesson, type AnswerLine, type StepResult } from './store-lesson.ts';
 
@@ -61,8 +61,7 @@ function isLessonSettings(s: LabSettings, mined: MinedSetup, kind: LessonSetting
 function settingsFor(method: MethodName, mined: MinedSetup, kind: LessonSettingsKind): LabSettings {
   const s = lessonSettings(method, mined, kind);
   const layer = lab().settings.method.layer;
-  const romeFamily = method === 'rome' || method === 'c-rome';
-  if (romeFamily && s.method.layer === undefined && lab().model && layer !== undefined) s.method.layer = layer;
+  if (takesOneLayer(method) && s.method.layer === undefined && lab().model && layer !== undefined) s.method.layer = layer;
   return s;
 }
 

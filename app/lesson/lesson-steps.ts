@@ -5,6 +5,7 @@
 // marks a glossary term (lesson/glossary.ts).
 import type { EditRequest, MethodName, StatsSpec } from '../../models/experiment.ts';
 import { DEFAULT_COLLAPSE_FACTOR, DEFAULT_EVAL_SET } from '../../models/defaults.ts';
+import { appliesTo, settingRow } from '../../models/settings-table.ts';
 import type { LabSettings } from '../../workers/protocol.ts';
 
 export const LESSON_ID = 'butterfly';
@@ -100,9 +101,12 @@ export const NOT_MINED: MinedSetup = { stats: null, layer: null };
  */
 export type LessonSettingsKind = 'quick' | 'mined';
 
+/** The method names one edit layer (the settings table's `method.layer` applies to it). */
+export const takesOneLayer = (method: MethodName): boolean => appliesTo(settingRow('method.layer'), method);
+
 export function lessonSettings(method: MethodName = 'rome', mined: MinedSetup = NOT_MINED, kind: LessonSettingsKind = 'quick'): LabSettings {
-  // ROME and C-ROME name one layer; AlphaEdit (step 6) edits the same one as a one-layer span.
-  const layer = mined.layer === null ? {} : method === 'rome' || method === 'c-rome' ? { layer: mined.layer } : method === 'mend' ? {} : { layers: [mined.layer] };
+  // ROME and C-ROME name one layer; AlphaEdit (step 6) edits the same one as a one-layer span; MEND edits its editor's layers.
+  const layer = mined.layer === null || method === 'mend' ? {} : takesOneLayer(method) ? { layer: mined.layer } : { layers: [mined.layer] };
   return {
     method: kind === 'mined' && mined.layer !== null ? { name: method, ...layer } : { name: method, ...layer, v_num_grad_steps: 10, context_templates: ['{}', 'The following is true. {}'], template_seed: 0 },
     mode: 'sequential',
