@@ -191,7 +191,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     button: 'Apply many edits in a row',
     action: 'sequential',
     focus: 'curve',
-    look: 'Follow the line from left to right: with each edit it creeps up and bends towards the collapse line.',
+    look: 'Follow the line from left to right: does each edit push it up? Papers see it bend towards the collapse line within tens of edits; on the demo model, whose edits seldom take, a few edits barely move it.',
   },
 ];
 
