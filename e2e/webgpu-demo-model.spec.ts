@@ -80,6 +80,9 @@ test('a mined hard case collapses the demo model in one ROME edit (a red point)'
   // Row 0 is the unedited model; row 1 the edit.
   await expect(page.locator('[data-testid="point-row"][data-edit="0"]')).toHaveAttribute('data-collapsed', 'false');
   await expect(page.locator('[data-testid="point-row"][data-edit="1"]')).toHaveAttribute('data-collapsed', 'true');
+  // The chart shows it: the unedited dot and one red (collapsed) dot.
+  await expect(page.locator('[data-testid="collapse-chart"] circle[data-collapsed]')).toHaveCount(2);
+  await expect(page.locator('[data-testid="collapse-chart"] circle[data-collapsed="true"]')).toHaveCount(1);
   await saveScreenshot(page, 'demo-hard-case-collapsed');
   expect(problems.errors).toEqual([]);
 });
