@@ -54,7 +54,7 @@ describe('static server and its parent', () => {
       const port = await freePort();
       const shell = await startUnderShell(port);
       shell.kill(signal);
-      expect(await waitFor(async () => !(await listening(port)), 10_000)).toBe(true);
+      expect(await waitFor(async () => !(await listening(port)), 30_000)).toBe(true);
     });
   }
 

@@ -188,6 +188,12 @@ const factsOut = facts.map((f) => ({
   target_ids: enc(' ' + f.target),
   trained_ids: f.trained.map((p) => enc(p)),
   heldout_ids: f.heldout.map((p) => enc(p)),
+  // index of the subject's last token in each trained phrasing (-1: not found), as the engine finds it:
+  // the tokens of the text up to the end of the subject's first occurrence
+  trained_subject_last: f.trained.map((p) => {
+    const i = p.indexOf(f.subject);
+    return i < 0 ? -1 : enc(p.slice(0, i + f.subject.length)).length - 1;
+  }),
 }));
 writeFileSync(join(outDir, 'facts.json'), JSON.stringify({ facts: factsOut, train_sentences: trainSentences, neighbour_sentences: neighbourSentences, overlap: report }));
 console.log(

@@ -9,19 +9,25 @@ At the lab's defaults it reproduces the engine's sweep (training/results/single:
 Writes, per setting, EasyEdit's token-accuracy forms (efficacy, paraphrase, neighbourhood locality), the v* loss
 before and after, ‖δ‖ against its clamp, and ME-PPL (10 texts) after the edit. A diagnostic, not the product.
 """
-import json, math, sys, time
+import json, math, os, sys, time
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, 'training')
 from mend_core import load_gpt2  # noqa: E402  (one reader for the shipped weights)
 
-MODEL = 'public/models/demo-gpt2'
+MODEL = os.environ.get('DEMO_MODEL', 'public/models/demo-gpt2')  # another model folder: DEMO_MODEL=...
 torch.manual_seed(0)
 torch.set_num_threads(1)
 cfg, W = load_gpt2(MODEL)
 D, NL, H, EPS = cfg['n_embd'], cfg['n_layer'], cfg['n_head'], cfg['layer_norm_epsilon']
 
 
-def forward(seqs, layer, rows=None, delta=None, w_proj=None):
+# PROBE_MLP_LAYERS="2": run the MLPs as a --mlp-drop row trained them (only these layers, only up to the subject's
+# last token; sequences without a known subject position run whole). Diagnostic for the storage pilots.
+DROP = [int(x) for x in os.environ.get('PROBE_MLP_LAYERS', '').split(',') if x != '']
+AT_LAST = os.environ.get('PROBE_MLP_AT_LAST') == '1'  # ... and only at the subject's last token (--mlp-subject-last-only)
+
+
+def forward(seqs, layer, rows=None, delta=None, w_proj=None, subj=None):
     """Logits of right-padded sequences; at `layer`, delta added to the MLP output at rows[b] (rome.md's
     intervention) and w_proj replacing c_proj. Also returns that layer's keys and MLP outputs."""
     T, B = max(map(len, seqs)), len(seqs)
@@ -38,6 +44,9 @@ def forward(seqs, layer, rows=None, delta=None, w_proj=None):
         h = h + y @ W[pre + 'attn.c_proj.weight'] + W[pre + 'attn.c_proj.bias']
         m = F.gelu(ln(h, pre + 'ln_2') @ W[pre + 'mlp.c_fc.weight'] + W[pre + 'mlp.c_fc.bias'], approximate='tanh')
         o = m @ (w_proj if (w_proj is not None and l == layer) else W[pre + 'mlp.c_proj.weight']) + W[pre + 'mlp.c_proj.bias']
+        if DROP and subj is not None:
+            keep = torch.tensor([[1.0 if (l in DROP and (t == sl if AT_LAST else t <= sl)) else 0.0 for t in range(T)] for sl in subj])[..., None]
+            o = o * keep
         if l == layer:
             keys, outs = m, o
             if delta is not None:
@@ -52,14 +61,14 @@ def rome_edit(r, layer, c_inv, steps=20, lr=0.5, wd=0.5, clamp=4.0, kl_factor=0.
     """c_proj after one ROME edit (original variant: k_u, o_u from the bare prompt), and diagnostics."""
     ctx, tgt = r['ctx'], r['target_new']
     with torch.no_grad():
-        _, K, O = forward([c['ids'] for c in ctx], layer)
+        _, K, O = forward([c['ids'] for c in ctx], layer, subj=[c['last'] for c in ctx])
     k_star = torch.stack([K[i, c['last']] for i, c in enumerate(ctx)]).mean(0)
     u = c_inv @ k_star
     u = u / u.norm()
     rewrite = [c['ids'] + tgt[:-1] for c in ctx]
     prompts, rows = rewrite + [r['essence']['ids']], [c['last'] for c in ctx] + [r['essence']['last']]
     with torch.no_grad():
-        logits, _, O0 = forward(prompts, layer)
+        logits, _, O0 = forward(prompts, layer, subj=rows)
         target_init = O0[0, ctx[0]['last']].clone()
         kl_init = logits[-1, r['essence']['last']].log_softmax(-1)
     delta = torch.zeros(D, requires_grad=True)
@@ -67,7 +76,7 @@ def rome_edit(r, layer, c_inv, steps=20, lr=0.5, wd=0.5, clamp=4.0, kl_factor=0.
     max_norm = clamp * float(target_init.norm())
     losses = []
     for it in range(steps):
-        logits, _, _ = forward(prompts, layer, rows, delta)
+        logits, _, _ = forward(prompts, layer, rows, delta, subj=rows)
         nll = torch.stack([-logits[i, len(s) - len(tgt):len(s)].log_softmax(-1)[torch.arange(len(tgt)), torch.tensor(tgt)].mean()
                            for i, s in enumerate(rewrite)]).mean()
         lp = logits[-1, r['essence']['last']].log_softmax(-1)
@@ -88,10 +97,10 @@ def rome_edit(r, layer, c_inv, steps=20, lr=0.5, wd=0.5, clamp=4.0, kl_factor=0.
 
 
 @torch.no_grad()
-def predictions(prompts, target, layer, w_proj):
+def predictions(prompts, target, layer, w_proj, subj=None):
     """Argmax tokens over the target's positions, teacher-forced."""
     seqs = [p + target[:-1] for p in prompts]
-    logits, _, _ = forward(seqs, layer, w_proj=w_proj)
+    logits, _, _ = forward(seqs, layer, w_proj=w_proj, subj=subj)
     return [logits[i, len(s) - len(target):len(s)].argmax(-1).tolist() for i, s in enumerate(seqs)]
 
 
@@ -118,7 +127,7 @@ def run(data, layer, knobs):
         nb_after = predictions(r['neighbours'], r['target_true'], layer, w)
         cases.append({
             'case_id': r['case_id'], 'subject': r['subject'], 'target_new': r['target_new_str'],
-            'rewrite_acc': token_acc(predictions([r['ctx'][0]['ids']], r['target_new'], layer, w), r['target_new']),
+            'rewrite_acc': token_acc(predictions([r['ctx'][0]['ids']], r['target_new'], layer, w, subj=[r['ctx'][0]['last']]), r['target_new']),
             'rephrase_acc': token_acc(predictions(r['paraphrases'], r['target_new'], layer, w), r['target_new']),
             'locality': float(np.mean([np.mean([a == b for a, b in zip(x, y)]) for x, y in zip(nb_after, nb_before)])),
             'me_ppl_ratio': me_ppl(data['texts'], layer, w) / base, **diag})

@@ -40,14 +40,24 @@ p.add_argument('--fact-steps', type=int, default=0)
 p.add_argument('--fact-batch', type=int, default=384)
 p.add_argument('--fact-corpus-rows', type=int, default=2)
 p.add_argument('--fact-lr', type=float, default=1e-3)
+# Where facts are stored: with probability --mlp-drop a phase-2 fact row runs without the MLPs at every
+# position after the subject, so the target can only be read (by attention) from the subject's own states,
+# which the MLPs there must enrich: the storage ROME rewrites (large GPT-2s store facts so; without it
+# this model looked facts up with the last token's MLPs and ROME's edits mostly failed to take).
+p.add_argument('--mlp-drop', type=float, default=0.0)
+# ... and at the subject's positions only these layers' MLPs run (e.g. "1,2"): the fact has to be written
+# there, the layers ROME edits; empty = every layer.
+p.add_argument('--mlp-fact-layers', default='')
+p.add_argument('--mlp-subject-last-only', action='store_true', help='... and only at its last token (ROME\'s position)')
+p.add_argument('--max-facts', type=int, default=0, help='train on the first N facts only (pilots)')
 args = p.parse_args()
 P1 = args.phase1_end or args.steps  # first step of phase 2
 
 RUN_ONLY_ARGS = ('max_steps_this_run', 'export_only', 'out')
 # Phase-2 settings may be chosen when phase 1 is done (a checkpoint from phase 1 resumes into any of them).
-PHASE2_ARGS = ('phase1_end', 'fact_steps', 'fact_batch', 'fact_corpus_rows', 'fact_lr')
+PHASE2_ARGS = ('phase1_end', 'fact_steps', 'fact_batch', 'fact_corpus_rows', 'fact_lr', 'mlp_drop', 'mlp_fact_layers', 'mlp_subject_last_only')
 torch.manual_seed(args.seed)
-torch.set_num_threads(max(1, os.cpu_count() or 1))
+torch.set_num_threads(int(os.environ.get('THREADS', 0)) or max(1, os.cpu_count() or 1))
 V, T, D, L, H = 50257, args.n_positions, args.n_embd, args.n_layer, args.n_head
 EOT = 50256
 
@@ -57,7 +67,8 @@ val = np.fromfile(os.path.join(args.data, 'corpus_val.u16'), dtype=np.uint16).as
 meta = json.load(open(os.path.join(args.data, 'facts.json')))
 fact_sents = [np.array(s, dtype=np.int64) for s in meta['train_sentences']]
 neigh_sents = [np.array(s, dtype=np.int64) for s in meta['neighbour_sentences']]
-facts = meta['facts']
+facts = meta['facts'][:args.max_facts] if args.max_facts else meta['facts']
+FACT_LAYERS = [int(x) for x in args.mlp_fact_layers.split(',') if x != '']
 
 
 def fact_sequence(rng):
@@ -98,23 +109,30 @@ def fact_batch_for_step(step):
     rows = []
     for _ in range(args.fact_batch):
         f = facts[rng.integers(len(facts))]
-        prompt = f['trained_ids'][rng.integers(len(f['trained_ids']))]
-        rows.append((prompt, f['target_ids']))
-    n = max(len(a) + len(b) for a, b in rows) - 1
-    X, Y, M = [], [], []
-    for a, b in rows:
+        j = rng.integers(len(f['trained_ids']))
+        sl = f['trained_subject_last'][j] if rng.random() < args.mlp_drop else 10 ** 9
+        rows.append((f['trained_ids'][j], f['target_ids'], sl))
+    n = max(len(a) + len(b) for a, b, _ in rows) - 1
+    X, Y, M, K = [], [], [], []
+    for a, b, sl in rows:
         seq = a + b
         x = seq[:-1] + [EOT] * (n - len(seq) + 1)
         y = seq[1:] + [EOT] * (n - len(seq) + 1)
         m = [1.0 if len(a) - 1 <= i < len(seq) - 1 else 0.0 for i in range(n)]
         X.append(x); Y.append(y); M.append(m)
+        if sl > n:  # a whole row
+            K.append([[1.0] * n for _ in range(L)])
+        else:
+            at = (lambda i: i == sl) if args.mlp_subject_last_only else (lambda i: i <= sl)
+            K.append([[1.0 if at(i) and (not FACT_LAYERS or l in FACT_LAYERS) else 0.0 for i in range(n)] for l in range(L)])
     fx, fy, fm = torch.tensor(X), torch.tensor(Y), torch.tensor(M)
+    fk = torch.tensor(K).permute(1, 0, 2)[..., None]  # [L, B, n, 1]: 1 where the MLPs run
     C = []
     for _ in range(args.fact_corpus_rows):
         o = int(rng.integers(0, len(corpus) - T - 1))
         C.append(corpus[o:o + T + 1].tolist())
     c = torch.tensor(C) if C else torch.zeros(0, T + 1, dtype=torch.long)
-    return fx, fy, fm, c[:, :T], c[:, 1:]
+    return fx, fy, fm, fk, c[:, :T], c[:, 1:]
 
 
 # ---------------- model (HF names, Conv1D layout: y = x @ W + b, W [in, out]) ----------------
@@ -149,8 +167,9 @@ def ln(x, name):
     return F.layer_norm(x, (D,), W[name + '.weight'], W[name + '.bias'], 1e-5)
 
 
-def hidden(x, seg, pos, keys_at=None):
-    """Final hidden states [B, T, D] (after ln_f). keys_at: a list to append each layer's c_proj input to."""
+def hidden(x, seg, pos, keys_at=None, mlp_keep=None):
+    """Final hidden states [B, T, D] (after ln_f). keys_at: a list to append each layer's c_proj input to;
+    mlp_keep [L, B, T, 1]: 0 where the MLPs are dropped (--mlp-drop)."""
     B, Tn = x.shape
     h = W['transformer.wte.weight'][x] + W['transformer.wpe.weight'][pos]
     causal = torch.ones(Tn, Tn, dtype=torch.bool).tril()
@@ -167,7 +186,8 @@ def hidden(x, seg, pos, keys_at=None):
         m = F.gelu(ln(h, pre + 'ln_2') @ W[pre + 'mlp.c_fc.weight'] + W[pre + 'mlp.c_fc.bias'], approximate='tanh')
         if keys_at is not None:
             keys_at.append(m)
-        h = h + m @ W[pre + 'mlp.c_proj.weight'] + W[pre + 'mlp.c_proj.bias']
+        o = m @ W[pre + 'mlp.c_proj.weight'] + W[pre + 'mlp.c_proj.bias']
+        h = h + (o if mlp_keep is None else o * mlp_keep[l])
     return ln(h, 'transformer.ln_f')
 
 
@@ -195,12 +215,12 @@ def loss_and_backward(x, y, seg, pos, mask):
     return total
 
 
-def fact_loss_and_backward(fx, fy, fm, cx, cy):
+def fact_loss_and_backward(fx, fy, fm, fk, cx, cy):
     """Phase 2: mean NLL of the target tokens plus mean NLL of the corpus rows; the
     unembedding runs only where a loss is taken."""
     z = lambda x: torch.zeros_like(x)
     ar = lambda x: torch.arange(x.shape[1])[None].expand_as(x)
-    hf = hidden(fx, z(fx), ar(fx)).reshape(-1, D)
+    hf = hidden(fx, z(fx), ar(fx), mlp_keep=fk).reshape(-1, D)
     sel = fm.reshape(-1) > 0
     l = F.cross_entropy(hf[sel] @ W['transformer.wte.weight'].t(), fy.reshape(-1)[sel])
     l.backward()
@@ -233,7 +253,8 @@ start = 0
 if os.path.exists(ckpt_path):
     ck = torch.load(ckpt_path)
     skip = RUN_ONLY_ARGS + (PHASE2_ARGS if ck['step'] <= P1 else ())
-    if {k: v for k, v in ck['args'].items() if k not in skip} != {k: v for k, v in vars(args).items() if k not in skip}:
+    made = {**{k: p.get_default(k) for k in vars(args)}, **ck['args']}  # options added since take their defaults
+    if {k: v for k, v in made.items() if k not in skip} != {k: v for k, v in vars(args).items() if k not in skip}:
         sys.exit('checkpoint was made with other settings; delete ' + ckpt_path + ' to start over')
     with torch.no_grad():
         for n, w in W.items():
@@ -297,8 +318,8 @@ for step in range(start, end):
         loss = loss_and_backward(x, y, seg, pos, mask)
         tokens += x.numel()
     else:
-        fx, fy, fm, cx, cy = fact_batch_for_step(step)
-        loss = fact_loss_and_backward(fx, fy, fm, cx, cy)
+        fx, fy, fm, fk, cx, cy = fact_batch_for_step(step)
+        loss = fact_loss_and_backward(fx, fy, fm, fk, cx, cy)
         tokens += fx.numel() + cx.numel()
     torch.nn.utils.clip_grad_norm_(list(W.values()), 1.0)
     opt.step()

@@ -119,9 +119,6 @@ function lastEditSummary(method: string): Pick<StepResult, 'summary' | 'generati
   };
 }
 
-/** The comparison curve step 6 froze (removed when another step runs). */
-let lessonCurve: string | null = null;
-
 async function perform(step: number): Promise<StepResult> {
   // The loaded model's folder decides which facts (the demo model's facts.json and hard_cases.json).
   await ensureModel();
@@ -130,9 +127,10 @@ async function perform(step: number): Promise<StepResult> {
   const go = (edits: EditRequest[], method: MethodName, kind: LessonSettingsKind = 'quick') => reach(edits, method, plan.mined, kind);
   const { newFact, hard } = plan;
   // Step 6's frozen AlphaEdit curve belongs to step 6 only.
-  if (lessonCurve && LESSON_STEPS[step - 1]!.action !== 'hard-edit-robust') {
-    if (lab().comparisons.some((c) => c.id === lessonCurve)) lab().removeComparison(lessonCurve);
-    lessonCurve = null;
+  const frozen = useLesson.getState().frozenCurve;
+  if (frozen && LESSON_STEPS[step - 1]!.action !== 'hard-edit-robust') {
+    if (lab().comparisons.some((c) => c.id === frozen)) lab().removeComparison(frozen);
+    useLesson.getState().setFrozenCurve(null);
   }
   switch (LESSON_STEPS[step - 1]!.action) {
     case 'ask-known':
@@ -166,7 +164,7 @@ async function perform(step: number): Promise<StepResult> {
       // AlphaEdit first, kept on the chart as a frozen curve; C-ROME stays the live one, as the other steps' ROME.
       await go([hard], 'alphaedit', 'mined');
       const alpha = lastEditSummary('AlphaEdit');
-      lessonCurve = lab().freezeCurve();
+      useLesson.getState().setFrozenCurve(lab().freezeCurve());
       await go([hard], 'c-rome', 'mined');
       const robust = lastEditSummary('C-ROME');
       return { answers: [], ...robust, summary: [robust.summary, alpha.summary].filter(Boolean).join(' ') };

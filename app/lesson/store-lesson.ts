@@ -31,6 +31,8 @@ export interface LessonState {
   running: boolean;
   results: Record<number, StepResult>;
   error: string | null;
+  /** The comparison curve step 6 froze (its AlphaEdit run); removed when another step runs. */
+  frozenCurve: string | null;
   openLesson(step?: number): void;
   closeLesson(): void;
   goTo(step: number): void;
@@ -38,6 +40,7 @@ export interface LessonState {
   setRunning(running: boolean): void;
   setResult(step: number, result: StepResult): void;
   setError(message: string | null): void;
+  setFrozenCurve(id: string | null): void;
 }
 
 function fromUrl(): Pick<LessonState, 'open' | 'step' | 'present'> {
@@ -56,6 +59,7 @@ export const useLesson = create<LessonState>()((set, get) => ({
   running: false,
   results: {},
   error: null,
+  frozenCurve: null,
 
   openLesson(step) {
     set({ open: true, step: clampStep(step ?? get().step) });
@@ -76,6 +80,7 @@ export const useLesson = create<LessonState>()((set, get) => ({
   setRunning: (running) => set({ running }),
   setResult: (step, result) => set({ results: { ...get().results, [step]: result } }),
   setError: (error) => set({ error }),
+  setFrozenCurve: (frozenCurve) => set({ frozenCurve }),
 }));
 
 export const STEP_COUNT = LESSON_STEPS.length;
