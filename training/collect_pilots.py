@@ -9,6 +9,9 @@ for d in sorted(glob.glob('training/work-pilot*')):
     # probe-drop.json: the probe run with PROBE_MLP_LAYERS set to the pilot's --mlp-fact-layers (inference as trained)
     if os.path.exists(os.path.join(d, 'probe-drop.json')):
         probe += [{**r, 'mode': 'as trained'} for r in json.load(open(os.path.join(d, 'probe-drop.json')))['runs']]
+    # probe-drop-1t.json: the same with the bare prompt as the only context template
+    if os.path.exists(os.path.join(d, 'probe-drop-1t.json')):
+        probe += [{**r, 'mode': 'as trained, one template'} for r in json.load(open(os.path.join(d, 'probe-drop-1t.json')))['runs']]
     if not log:
         continue
     out.append({'pilot': d.split('work-pilot')[1], 'flags': open(os.path.join(d, 'flags.txt')).read().strip(),

@@ -33,6 +33,11 @@ for v in ${*:-A B C D E}; do
   if [ -n "$(as_trained $v)" ]; then
     echo '{"runs": []}' > $d/probe-drop.json
     env $(as_trained $v) DEMO_MODEL=$d/model "$PY" training/rome_probe.py training/work/probe-requests.json $d/probe-drop.json '[[2, {}]]'
+    if [ $v = E ]; then  # the bare prompt as the only context template, and ROME's limits on δ lifted
+      "$PY" -c "import json; d = json.load(open('training/work/probe-requests.json')); [r.update(ctx=r['ctx'][:1]) for r in d['reqs']]; d['templates'] = d['templates'][:1]; json.dump(d, open('training/work/probe-requests-1t.json', 'w'))"
+      echo '{"runs": []}' > $d/probe-drop-1t.json
+      env $(as_trained $v) DEMO_MODEL=$d/model "$PY" training/rome_probe.py training/work/probe-requests-1t.json $d/probe-drop-1t.json '[[2, {}], [2, {"steps": 100, "clamp": 100, "wd": 0}]]'
+    fi
   fi
 done
 "$PY" training/collect_pilots.py
