@@ -13,6 +13,7 @@ import json, math, os, sys, time
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, 'training')
 from mend_core import load_gpt2  # noqa: E402  (one reader for the shipped weights)
+from mlp_drop import mlp_keep  # noqa: E402  (the pilots' MLP mask, as train_demo.py applies it)
 
 MODEL = os.environ.get('DEMO_MODEL', 'public/models/demo-gpt2')  # another model folder: DEMO_MODEL=...
 torch.manual_seed(0)
@@ -35,6 +36,7 @@ def forward(seqs, layer, rows=None, delta=None, w_proj=None, subj=None):
     ln = lambda x, n: F.layer_norm(x, (D,), W[n + '.weight'], W[n + '.bias'], EPS)
     h = W['transformer.wte.weight'][ids] + W['transformer.wpe.weight'][:T][None]
     causal = torch.full((T, T), float('-inf')).triu(1)
+    keep = mlp_keep(NL, T, subj, DROP, AT_LAST) if DROP and subj is not None else None
     keys = outs = None
     for l in range(NL):
         pre = f'transformer.h.{l}.'
@@ -44,9 +46,8 @@ def forward(seqs, layer, rows=None, delta=None, w_proj=None, subj=None):
         h = h + y @ W[pre + 'attn.c_proj.weight'] + W[pre + 'attn.c_proj.bias']
         m = F.gelu(ln(h, pre + 'ln_2') @ W[pre + 'mlp.c_fc.weight'] + W[pre + 'mlp.c_fc.bias'], approximate='tanh')
         o = m @ (w_proj if (w_proj is not None and l == layer) else W[pre + 'mlp.c_proj.weight']) + W[pre + 'mlp.c_proj.bias']
-        if DROP and subj is not None:
-            keep = torch.tensor([[1.0 if (l in DROP and (t == sl if AT_LAST else t <= sl)) else 0.0 for t in range(T)] for sl in subj])[..., None]
-            o = o * keep
+        if keep is not None:
+            o = o * keep[l]
         if l == layer:
             keys, outs = m, o
             if delta is not None:

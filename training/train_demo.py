@@ -14,6 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mlp_drop import mlp_keep  # this script's folder is on the path
+
 p = argparse.ArgumentParser()
 p.add_argument('--data', default='training/work')
 p.add_argument('--out', default='public/models/demo-gpt2')
@@ -110,23 +112,19 @@ def fact_batch_for_step(step):
     for _ in range(args.fact_batch):
         f = facts[rng.integers(len(facts))]
         j = rng.integers(len(f['trained_ids']))
-        sl = f['trained_subject_last'][j] if rng.random() < args.mlp_drop else 10 ** 9
+        # no draw without --mlp-drop: the data of step s stays what it was before the option existed
+        sl = f['trained_subject_last'][j] if args.mlp_drop > 0 and rng.random() < args.mlp_drop else None
         rows.append((f['trained_ids'][j], f['target_ids'], sl))
     n = max(len(a) + len(b) for a, b, _ in rows) - 1
-    X, Y, M, K = [], [], [], []
-    for a, b, sl in rows:
+    X, Y, M = [], [], []
+    for a, b, _ in rows:
         seq = a + b
         x = seq[:-1] + [EOT] * (n - len(seq) + 1)
         y = seq[1:] + [EOT] * (n - len(seq) + 1)
         m = [1.0 if len(a) - 1 <= i < len(seq) - 1 else 0.0 for i in range(n)]
         X.append(x); Y.append(y); M.append(m)
-        if sl > n:  # a whole row
-            K.append([[1.0] * n for _ in range(L)])
-        else:
-            at = (lambda i: i == sl) if args.mlp_subject_last_only else (lambda i: i <= sl)
-            K.append([[1.0 if at(i) and (not FACT_LAYERS or l in FACT_LAYERS) else 0.0 for i in range(n)] for l in range(L)])
     fx, fy, fm = torch.tensor(X), torch.tensor(Y), torch.tensor(M)
-    fk = torch.tensor(K).permute(1, 0, 2)[..., None]  # [L, B, n, 1]: 1 where the MLPs run
+    fk = mlp_keep(L, n, [sl for *_, sl in rows], FACT_LAYERS, args.mlp_subject_last_only) if args.mlp_drop > 0 else None
     C = []
     for _ in range(args.fact_corpus_rows):
         o = int(rng.integers(0, len(corpus) - T - 1))
@@ -167,9 +165,9 @@ def ln(x, name):
     return F.layer_norm(x, (D,), W[name + '.weight'], W[name + '.bias'], 1e-5)
 
 
-def hidden(x, seg, pos, keys_at=None, mlp_keep=None):
+def hidden(x, seg, pos, keys_at=None, keep=None):
     """Final hidden states [B, T, D] (after ln_f). keys_at: a list to append each layer's c_proj input to;
-    mlp_keep [L, B, T, 1]: 0 where the MLPs are dropped (--mlp-drop)."""
+    keep [L, B, T, 1]: 0 where the MLPs are dropped (--mlp-drop, mlp_drop.py)."""
     B, Tn = x.shape
     h = W['transformer.wte.weight'][x] + W['transformer.wpe.weight'][pos]
     causal = torch.ones(Tn, Tn, dtype=torch.bool).tril()
@@ -187,7 +185,7 @@ def hidden(x, seg, pos, keys_at=None, mlp_keep=None):
         if keys_at is not None:
             keys_at.append(m)
         o = m @ W[pre + 'mlp.c_proj.weight'] + W[pre + 'mlp.c_proj.bias']
-        h = h + (o if mlp_keep is None else o * mlp_keep[l])
+        h = h + (o if keep is None else o * keep[l])
     return ln(h, 'transformer.ln_f')
 
 
@@ -220,7 +218,7 @@ def fact_loss_and_backward(fx, fy, fm, fk, cx, cy):
     unembedding runs only where a loss is taken."""
     z = lambda x: torch.zeros_like(x)
     ar = lambda x: torch.arange(x.shape[1])[None].expand_as(x)
-    hf = hidden(fx, z(fx), ar(fx), mlp_keep=fk).reshape(-1, D)
+    hf = hidden(fx, z(fx), ar(fx), keep=fk).reshape(-1, D)
     sel = fm.reshape(-1) > 0
     l = F.cross_entropy(hf[sel] @ W['transformer.wte.weight'].t(), fy.reshape(-1)[sel])
     l.backward()
