@@ -2,20 +2,27 @@
 model card: each pilot's flags, its last recall measurement and its ROME probe runs (summaries, no per-case rows)."""
 import glob, json, os
 
-out = []
+# The probe files a pilot may have, and whether the probe ran the MLPs as the pilot's fact rows trained them.
+PROBES = (('probe.json', False), ('probe-drop.json', True), ('probe-drop-1t.json', True))
+KEEP = ('layer', 'knobs', 'rewrite_acc', 'rephrase_acc', 'locality', 'stuck', 'at_clamp')
+
+out, requests = [], set()
 for d in sorted(glob.glob('training/work-pilot*')):
-    log = [json.loads(l) for l in open(os.path.join(d, 'log.txt')) if l.startswith('{')] if os.path.exists(os.path.join(d, 'log.txt')) else []
-    probe = json.load(open(os.path.join(d, 'probe.json')))['runs'] if os.path.exists(os.path.join(d, 'probe.json')) else []
-    # probe-drop.json: the probe run with PROBE_MLP_LAYERS set to the pilot's --mlp-fact-layers (inference as trained)
-    if os.path.exists(os.path.join(d, 'probe-drop.json')):
-        probe += [{**r, 'mode': 'as trained'} for r in json.load(open(os.path.join(d, 'probe-drop.json')))['runs']]
-    # probe-drop-1t.json: the same with the bare prompt as the only context template
-    if os.path.exists(os.path.join(d, 'probe-drop-1t.json')):
-        probe += [{**r, 'mode': 'as trained, one template'} for r in json.load(open(os.path.join(d, 'probe-drop-1t.json')))['runs']]
+    path = lambda name: os.path.join(d, name)  # noqa: E731
+    if not os.path.exists(path('log.txt')):
+        continue
+    log = [json.loads(l) for l in open(path('log.txt')) if l.startswith('{')]
     if not log:
         continue
-    out.append({'pilot': d.split('work-pilot')[1], 'flags': open(os.path.join(d, 'flags.txt')).read().strip(),
-                'steps': log[-1]['step'], 'recall_trained': log[-1]['recall_trained'], 'recall_heldout': log[-1]['recall_heldout'],
-                'probe': [{k: r[k] for k in ('layer', 'knobs', 'rewrite_acc', 'rephrase_acc', 'locality', 'stuck', 'at_clamp', 'mode') if k in r} for r in probe]})
-json.dump({'requests': 15, 'pilots': out}, open('training/results/storage-pilots.json', 'w'), indent=1)
-print(json.dumps(out, indent=1)[:3000])
+    probe = []
+    for name, as_trained in PROBES:
+        if os.path.exists(path(name)):
+            p = json.load(open(path(name)))
+            if p['runs']:
+                requests.add(p['requests'])
+            probe += [{**{k: r[k] for k in KEEP}, 'as_trained': as_trained, 'templates': len(p['templates'])} for r in p['runs']]
+    out.append({'pilot': d.split('work-pilot')[1], 'flags': open(path('flags.txt')).read().strip(), 'steps': log[-1]['step'],
+                'recall_trained': log[-1]['recall_trained'], 'recall_heldout': log[-1]['recall_heldout'], 'probe': probe})
+assert len(requests) == 1, f'the pilots were probed on different request counts: {requests}'
+json.dump({'requests': requests.pop(), 'pilots': out}, open('training/results/storage-pilots.json', 'w'), indent=1)
+print(f'{len(out)} pilots -> training/results/storage-pilots.json')

@@ -120,9 +120,10 @@ for (const d of existsSync(R) ? readdirSync(R).filter((d) => /^single-layer\d+$/
 // Why so few edits take: ROME re-implemented in PyTorch (training/rome_probe.py) tries v* knobs and layers in minutes.
 interface ProbeRun { layer: number; knobs: Record<string, number>; rewrite_acc: number; rephrase_acc: number; locality: number; stuck: number; at_clamp: number; me_ppl_ratio_max: number }
 const probe = read<{ requests: number; templates: string[]; runs: ProbeRun[] }>(join(R, 'rome-probe.json'));
+const KNOB: Record<string, string> = { steps: 'v* steps', lr: 'v* lr', clamp: 'clamp factor', wd: 'weight decay', kl_factor: 'KL factor' };
+/** A probe run's v* knobs in words (the probe and the pilots' tables). */
+const knobs = (k: Record<string, number>) => Object.entries(k).map(([n, v]) => `${KNOB[n] ?? n} ${v}`).join(', ') || 'defaults (20 steps, lr 0.5, clamp 4)';
 if (probe) {
-  const KNOB: Record<string, string> = { steps: 'v* steps', lr: 'v* lr', clamp: 'clamp factor', wd: 'weight decay', kl_factor: 'KL factor' };
-  const knobs = (k: Record<string, number>) => Object.entries(k).map(([n, v]) => `${KNOB[n] ?? n} ${v}`).join(', ') || 'defaults (20 steps, lr 0.5, clamp 4)';
   p(
     '### Why so few edits take: v* knobs and layers',
     '',
@@ -138,13 +139,21 @@ if (probe) {
 }
 
 // Pilots for the retrain (training/storage-pilots.sh): facts forced through the subject's MLPs during training.
-interface Pilot { pilot: string; flags: string; steps: number; recall_trained: number; recall_heldout: number; probe: (Omit<ProbeRun, 'me_ppl_ratio_max'> & { mode?: string })[] }
+type PilotRun = Omit<ProbeRun, 'me_ppl_ratio_max'> & { as_trained: boolean; templates: number };
+interface Pilot { pilot: string; flags: string; steps: number; recall_trained: number; recall_heldout: number; probe: PilotRun[] }
 const pilots = read<{ requests: number; pilots: Pilot[] }>(join(R, 'storage-pilots.json'));
 if (pilots && probe) {
-  const knobs = (k: Record<string, number>) => Object.entries(k).map(([n, v]) => `${n} ${v}`).join(', ') || 'defaults';
-  const runs = pilots.pilots.flatMap((x) => x.probe.filter((r) => !r.mode));
-  const asTrained = pilots.pilots.flatMap((x) => x.probe.filter((r) => r.mode).map((r) => ({ ...r, pilot: x.pilot, lastOnly: x.flags.includes('--mlp-subject-last-only') })));
-  const best = [...runs].sort((a, b) => b.rewrite_acc - a.rewrite_acc)[0];
+  const n = pilots.requests;
+  const lastOnly = (x: Pilot) => x.flags.includes('--mlp-subject-last-only');
+  const row = (x: Pilot, r: PilotRun | null) => {
+    const head = `| ${x.pilot} | \`${x.flags}\` | ${x.steps} | ${pct(x.recall_trained)} / ${pct(x.recall_heldout)} |`;
+    if (!r) return `${head} — | not probed | | | | | |`;
+    const how = [knobs(r.knobs), r.as_trained ? 'run as trained (MLPs dropped as in those rows; efficacy only)' : '', r.templates === 1 ? 'the bare prompt as the only context template' : ''].filter(Boolean).join(', ');
+    return `${head} ${r.layer} | ${how} | ${pct(r.rewrite_acc)} | ${r.as_trained ? '—' : pct(r.rephrase_acc)} | ${r.as_trained ? '—' : pct(r.locality)} | ${r.stuck} of ${n} | ${r.at_clamp} of ${n} |`;
+  };
+  const best = pilots.pilots.flatMap((x) => x.probe.filter((r) => !r.as_trained)).sort((a, b) => b.rewrite_acc - a.rewrite_acc)[0];
+  const asTrained = pilots.pilots.flatMap((x) => x.probe.filter((r) => r.as_trained).map((r) => ({ ...r, pilot: x.pilot, lastOnly: lastOnly(x) })));
+  const unlimited = asTrained.filter((r) => r.templates === 1 && (r.knobs.clamp ?? 4) >= 100 && r.knobs.wd === 0);
   p(
     '### Retraining pilots: forcing facts through the subject\'s MLPs',
     '',
@@ -152,13 +161,12 @@ if (pilots && probe) {
     '',
     '| pilot | training flags | steps | recall trained / held-out | layer | v* knobs | efficacy | paraphrase | neighbourhood | v* stuck | ‖δ‖ at the clamp |',
     '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
-    ...pilots.pilots.flatMap((x) => (x.probe.length ? x.probe : [null]).map((r) =>
-      `| ${x.pilot} | \`${x.flags}\` | ${x.steps} | ${pct(x.recall_trained)} / ${pct(x.recall_heldout)} | ${r ? `${r.layer} | ${knobs(r.knobs)}${r.mode ? `, run as trained (MLPs dropped as in those rows; efficacy only)${r.mode.includes('one template') ? ', the bare prompt as the only context template' : ''}` : ''} | ${pct(r.rewrite_acc)} | ${r.mode ? '—' : pct(r.rephrase_acc)} | ${r.mode ? '—' : pct(r.locality)} | ${r.stuck} of ${pilots.requests} | ${r.at_clamp} of ${pilots.requests}` : '— | not probed | | | | |'} |`)),
+    ...pilots.pilots.flatMap((x) => (x.probe.length ? x.probe : [null]).map((r) => row(x, r))),
     '',
     [best ? pilotFinding(best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '',
-      ...asTrained.filter((r) => r.mode === 'as trained').map((r) => `Run as trained (pilot ${r.pilot}), where the fact can only pass through the layer-${r.layer} MLP${r.lastOnly ? ' at the subject\'s last token, the very vector ROME edits' : 's at the subject\'s positions'}, ROME at that layer reaches ${pct(r.rewrite_acc)} efficacy (v* stuck on ${r.stuck} of ${pilots.requests}).`),
+      ...asTrained.filter((r) => r.templates > 1).map((r) => `Run as trained (pilot ${r.pilot}), where the fact can only pass through the layer-${r.layer} MLP${r.lastOnly ? ' at the subject\'s last token, the very vector ROME edits' : 's at the subject\'s positions'}, ROME at that layer reaches ${pct(r.rewrite_acc)} efficacy (v* stuck on ${r.stuck} of ${n}).`),
       asTrained.some((r) => r.lastOnly && r.rewrite_acc < 0.5) ? 'So where the fact is stored is not the whole obstacle: even when every fact passes through the edited vector, v* does not find a value that installs the new target.' : '',
-      ...asTrained.filter((r) => r.mode !== 'as trained' && (r.knobs.clamp ?? 4) >= 100 && r.knobs.wd === 0).map((r) => `With the bare prompt as the only context template, ${r.knobs.steps ?? 20} v* steps, the clamp at ${r.knobs.clamp}× and no weight decay (δ at the clamp on ${r.at_clamp} of ${pilots.requests}), v* still stays stuck on ${r.stuck} of ${pilots.requests} (efficacy ${pct(r.rewrite_acc)}): ${r.rewrite_acc < 0.5 ? 'neither the templates nor ROME\'s limits on δ are the obstacle; the layers after the edit cannot be steered to a new object from that vector. The readout, not only the storage, is what a retrain has to change.' : 'ROME\'s limits on δ were the obstacle.'}`)].filter(Boolean).join(' '),
+      ...unlimited.map((r) => `With the bare prompt as the only context template, ${r.knobs.steps ?? 20} v* steps, the clamp at ${r.knobs.clamp}× and no weight decay (δ at the clamp on ${r.at_clamp} of ${n}), v* still stays stuck on ${r.stuck} of ${n} (efficacy ${pct(r.rewrite_acc)}): ${r.rewrite_acc < 0.5 ? 'neither the templates nor ROME\'s limits on δ are the obstacle; the layers after the edit cannot be steered to a new object from that vector. The readout, not only the storage, is what a retrain has to change.' : 'ROME\'s limits on δ were the obstacle.'}`)].filter(Boolean).join(' '),
     '',
   );
 }
