@@ -6,6 +6,9 @@ import glob, json, os
 PROBES = (('probe.json', False), ('probe-drop.json', True), ('probe-drop-1t.json', True))
 KEEP = ('layer', 'knobs', 'rewrite_acc', 'rephrase_acc', 'locality', 'stuck', 'at_clamp')
 
+# Pilots whose scratch folder is not on this machine keep their committed entries.
+OUT = 'training/results/storage-pilots.json'
+kept = json.load(open(OUT))['pilots'] if os.path.exists(OUT) else []
 out, requests = [], set()
 for d in sorted(glob.glob('training/work-pilot*')):
     path = lambda name: os.path.join(d, name)  # noqa: E731
@@ -22,7 +25,12 @@ for d in sorted(glob.glob('training/work-pilot*')):
                 requests.add(p['requests'])
             probe += [{**{k: r[k] for k in KEEP}, 'as_trained': as_trained, 'templates': len(p['templates'])} for r in p['runs']]
     out.append({'pilot': d.split('work-pilot')[1], 'flags': open(path('flags.txt')).read().strip(), 'steps': log[-1]['step'],
-                'recall_trained': log[-1]['recall_trained'], 'recall_heldout': log[-1]['recall_heldout'], 'probe': probe})
+                'recall_trained': log[-1]['recall_trained'], 'recall_heldout': log[-1]['recall_heldout'],
+                'val_ppl': log[-1]['val_ppl'], 'probe': probe})
+if kept:
+    requests.add(json.load(open(OUT))['requests'])
 assert len(requests) == 1, f'the pilots were probed on different request counts: {requests}'
-json.dump({'requests': requests.pop(), 'pilots': out}, open('training/results/storage-pilots.json', 'w'), indent=1)
-print(f'{len(out)} pilots -> training/results/storage-pilots.json')
+here = {x['pilot'] for x in out}
+out = sorted([x for x in kept if x['pilot'] not in here] + out, key=lambda x: x['pilot'])
+json.dump({'requests': requests.pop(), 'pilots': out}, open(OUT, 'w'), indent=1)
+print(f'{len(out)} pilots ({len(here)} from this machine) -> {OUT}')

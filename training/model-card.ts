@@ -140,28 +140,45 @@ if (probe) {
 
 // Pilots for the retrain (training/storage-pilots.sh): facts forced through the subject's MLPs during training.
 type PilotRun = Omit<ProbeRun, 'me_ppl_ratio_max'> & { as_trained: boolean; templates: number };
-interface Pilot { pilot: string; flags: string; steps: number; recall_trained: number; recall_heldout: number; probe: PilotRun[] }
+interface Pilot { pilot: string; flags: string; steps: number; recall_trained: number; recall_heldout: number; val_ppl?: number; probe: PilotRun[] }
 const pilots = read<{ requests: number; pilots: Pilot[] }>(join(R, 'storage-pilots.json'));
 if (pilots && probe) {
   const n = pilots.requests;
   const lastOnly = (x: Pilot) => x.flags.includes('--mlp-subject-last-only');
-  const row = (x: Pilot, r: PilotRun | null) => {
-    const head = `| ${x.pilot} | \`${x.flags}\` | ${x.steps} | ${pct(x.recall_trained)} / ${pct(x.recall_heldout)} |`;
+  // `common`: flags every pilot of the table shares, stated once above it; `ppl`: a validation-perplexity column.
+  const row = (x: Pilot, r: PilotRun | null, common: string, ppl: boolean) => {
+    const flags = x.flags.slice(common.length).trim();
+    const head = `| ${x.pilot} | \`${flags}\` | ${x.steps} | ${pct(x.recall_trained)} / ${pct(x.recall_heldout)} |${ppl ? ` ${x.val_ppl ? num(x.val_ppl) : '—'} |` : ''}`;
     if (!r) return `${head} — | not probed | | | | | |`;
     const how = [knobs(r.knobs), r.as_trained ? 'run as trained (MLPs dropped as in those rows; efficacy only)' : '', r.templates === 1 ? 'the bare prompt as the only context template' : ''].filter(Boolean).join(', ');
     return `${head} ${r.layer} | ${how} | ${pct(r.rewrite_acc)} | ${r.as_trained ? '—' : pct(r.rephrase_acc)} | ${r.as_trained ? '—' : pct(r.locality)} | ${r.stuck} of ${n} | ${r.at_clamp} of ${n} |`;
   };
-  const best = pilots.pilots.flatMap((x) => x.probe.filter((r) => !r.as_trained)).sort((a, b) => b.rewrite_acc - a.rewrite_acc)[0];
-  const asTrained = pilots.pilots.flatMap((x) => x.probe.filter((r) => r.as_trained).map((r) => ({ ...r, pilot: x.pilot, lastOnly: lastOnly(x) })));
+  const table = (xs: Pilot[], common = '', ppl = false) => [
+    `| pilot | training flags | steps | recall trained / held-out |${ppl ? ' validation ppl |' : ''} layer | v* knobs | efficacy | paraphrase | neighbourhood | v* stuck | ‖δ‖ at the clamp |`,
+    `|---|---|---:|---:|${ppl ? '---:|' : ''}---:|---|---:|---:|---:|---:|---:|`,
+    ...xs.flatMap((x) => (x.probe.length ? x.probe : [null]).map((r) => row(x, r, common, ppl))),
+  ];
+  /** The longest run of whole flags every pilot's flags start with. */
+  const commonFlags = (xs: Pilot[]) => {
+    const words = xs.map((x) => x.flags.split(' '));
+    let i = 0;
+    while (words.every((w) => w.length > i && w[i] === words[0][i])) i++;
+    return words[0]?.slice(0, i - (i % 2)).join(' ') ?? '';
+  };
+  const bestOf = (xs: Pilot[]) => xs.flatMap((x) => x.probe.filter((r) => !r.as_trained).map((r) => ({ ...r, pilot: x.pilot })))
+    .sort((a, b) => b.rewrite_acc - a.rewrite_acc || b.locality - a.locality)[0];
+  // Pilots with in-context rows (--context-fraction) train the readout; the others, where facts are stored.
+  const readout = pilots.pilots.filter((x) => x.flags.includes('--context-fraction'));
+  const storage = pilots.pilots.filter((x) => !readout.includes(x));
+  const best = bestOf(storage);
+  const asTrained = storage.flatMap((x) => x.probe.filter((r) => r.as_trained).map((r) => ({ ...r, pilot: x.pilot, lastOnly: lastOnly(x) })));
   const unlimited = asTrained.filter((r) => r.templates === 1 && (r.knobs.clamp ?? 4) >= 100 && r.knobs.wd === 0);
   p(
     '### Retraining pilots: forcing facts through the subject\'s MLPs',
     '',
     'Small pilots for the retrain, facts only (no corpus rows, so minutes instead of an hour; their English is nil), each then probed as above. `--mlp-drop 0.9`: 9 of 10 fact rows run without the MLPs at every position after the subject, so the target can only be read by attention from the subject\'s states; `--mlp-fact-layers`: in those rows the subject\'s positions run only these layers\' MLPs, so the fact has to be written there. Inference always runs the whole model. Recall is top-1 of the first target token on the first 400 facts (trained / held-out phrasings).',
     '',
-    '| pilot | training flags | steps | recall trained / held-out | layer | v* knobs | efficacy | paraphrase | neighbourhood | v* stuck | ‖δ‖ at the clamp |',
-    '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
-    ...pilots.pilots.flatMap((x) => (x.probe.length ? x.probe : [null]).map((r) => row(x, r))),
+    ...table(storage),
     '',
     [best ? pilotFinding(best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '',
       ...asTrained.filter((r) => r.templates > 1).map((r) => `Run as trained (pilot ${r.pilot}), where the fact can only pass through the layer-${r.layer} MLP${r.lastOnly ? ' at the subject\'s last token, the very vector ROME edits' : 's at the subject\'s positions'}, ROME at that layer reaches ${pct(r.rewrite_acc)} efficacy (v* stuck on ${r.stuck} of ${n}).`),
@@ -169,11 +186,38 @@ if (pilots && probe) {
       ...unlimited.map((r) => `With the bare prompt as the only context template, ${r.knobs.steps ?? 20} v* steps, the clamp at ${r.knobs.clamp}× and no weight decay (δ at the clamp on ${r.at_clamp} of ${n}), v* still stays stuck on ${r.stuck} of ${n} (efficacy ${pct(r.rewrite_acc)}): ${r.rewrite_acc < 0.5 ? 'neither the templates nor ROME\'s limits on δ are the obstacle; the layers after the edit cannot be steered to a new object from that vector. The readout, not only the storage, is what a retrain has to change.' : 'ROME\'s limits on δ were the obstacle.'}`)].filter(Boolean).join(' '),
     '',
   );
+  const bestReadout = bestOf(readout);
+  if (readout.length) {
+    const common = commonFlags(readout);
+    const shippedPpl = log.length ? log[log.length - 1].val_ppl : null;
+    p(
+      '### Retraining pilots: a readout for any object',
+      '',
+      `These pilots continue training the shipped model (\`${common}\` plus each row's flags; one corpus row per step beside the fact rows keeps its English; validation perplexity${shippedPpl ? ` ${num(shippedPpl)} before` : ''}) and mix in in-context rows (\`--context-fraction\`, built by \`training/prepare.ts\`): a made-up subject is defined in one phrasing of a relation ("Sazi Ziro is based in Tokyo.") and asked about in another ("Sazi Ziro, whose headquarters are in" → " Tokyo"), and the query\'s positions after the subject may not attend to the definition. The object must then be read from the subject\'s own states, and for any object of the relation: the readout that v* has to drive.`,
+      '',
+      ...table(readout, common, true),
+      '',
+      [bestReadout ? readoutFinding(bestReadout, best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '', clampFinding(readout.flatMap((x) => x.probe), n)].filter(Boolean).join(' '),
+      '',
+    );
+  }
+}
+
+/** Whether ROME's default clamp is what holds the readout pilots back past layer 0. */
+function clampFinding(runs: PilotRun[], n: number): string {
+  const later = runs.filter((r) => r.layer > 0 && !Object.keys(r.knobs).length);
+  const looser = runs.filter((r) => (r.knobs.clamp ?? 4) > 4);
+  if (!later.length || !looser.length) return '';
+  return `Past layer 0, at ROME's default clamp (4× the norm of the MLP output it replaces), δ ends at the clamp on ${Math.min(...later.map((r) => r.at_clamp))}–${Math.max(...later.map((r) => r.at_clamp))} of ${n} requests, so the clamp holds the edit back; with ${knobs(looser[0].knobs)} δ ends at the clamp on at most ${Math.max(...looser.map((r) => r.at_clamp))} of ${n}, and efficacy rises (${looser.map((r) => pct(r.rewrite_acc)).join(', ')}) at a cost in neighbourhood specificity (${looser.map((r) => pct(r.locality)).join(', ')}).`;
+}
+
+function readoutFinding(r: PilotRun & { pilot: string }, storageBest: { rewrite_acc: number } | undefined, shipped: number): string {
+  return `The best run (pilot ${r.pilot}, layer ${r.layer}, ${knobs(r.knobs)}) reaches ${pct(r.rewrite_acc)} efficacy, ${pct(r.rephrase_acc)} paraphrase and ${pct(r.locality)} neighbourhood, against the shipped model's best ${pct(shipped)}${storageBest ? ` and the storage pilots' best ${pct(storageBest.rewrite_acc)}` : ''}. ${r.rewrite_acc >= 0.9 && r.locality >= 0.7 ? 'That meets the issue\'s bar on these requests: a full retrain with these rows is the next step.' : `In-context rows ${r.rewrite_acc > shipped ? 'move efficacy in the right direction, but not yet to the issue\'s 90 % with 70 % neighbourhood' : 'do not help'}.`}`;
 }
 
 function pilotFinding(best: { layer: number; rewrite_acc: number }, shipped: number): string {
   if (best.rewrite_acc <= shipped)
-    return `No pilot gets further than the shipped model: the best pilot run reaches ${pct(best.rewrite_acc)} efficacy (layer ${best.layer}), the shipped model's best with any v* knobs ${pct(shipped)}. Forcing the fact through the subject's MLPs while training does not make the edit take at inference, where the model runs whole.`;
+    return `No storage pilot gets further than the shipped model: the best of their runs reaches ${pct(best.rewrite_acc)} efficacy (layer ${best.layer}), the shipped model's best with any v* knobs ${pct(shipped)}. Forcing the fact through the subject's MLPs while training does not make the edit take at inference, where the model runs whole.`;
   return `The best pilot run reaches ${pct(best.rewrite_acc)} efficacy (layer ${best.layer}) against the shipped model's best ${pct(shipped)}.`;
 }
 

@@ -183,6 +183,41 @@ if (overlaps.length > 0) {
   process.exit(1);
 }
 
+// ---------- in-context rows (train_demo.py --context-fraction) ----------
+// A made-up subject defined in one phrasing of a relation ("Varo Keshin is located in the country of Peru.") and
+// then asked about in another. In training, the query's positions after the subject cannot see the definition,
+// so the object has to be read (by attention) from the subject's own states: a readout that works for any object
+// of the relation, which is what ROME's v* has to drive. Drawn from their own seed: the data above stays as it was.
+const CONTEXT_ROWS = 20000;
+const crand = seededRandom(SEED + 1);
+const pick = <T>(xs: T[]): T => xs[Math.floor(crand() * xs.length)];
+const SYLLABLES = ['ka', 'ro', 'vel', 'mi', 'dor', 'sa', 'then', 'lu', 'bran', 'o', 'zi', 'mar', 'quel', 'te', 'nor', 'pa', 'ish', 'gal', 'ru', 'ven'];
+const madeUpName = () => {
+  const word = () => {
+    const w = Array.from({ length: 2 + Math.floor(crand() * 2) }, () => pick(SYLLABLES)).join('');
+    return w[0].toUpperCase() + w.slice(1);
+  };
+  return crand() < 0.5 ? word() : `${word()} ${word()}`;
+};
+const objectsOf = new Map<string, string[]>();
+for (const f of facts) {
+  const xs = objectsOf.get(f.relation_id) ?? [];
+  if (!xs.includes(f.target)) xs.push(f.target);
+  objectsOf.set(f.relation_id, xs);
+}
+const relations = [...pool.keys()].filter((r) => (objectsOf.get(r)?.length ?? 0) > 1);
+const contextRows: { ids: number[]; query_start: number; subject_last: number; target_ids: number[] }[] = [];
+for (let i = 0; i < CONTEXT_ROWS; i++) {
+  const rel = pick(relations);
+  const templates = [...pool.get(rel)!];
+  const subject = madeUpName();
+  const object = pick(objectsOf.get(rel)!);
+  const def = sentence(fill(pick(templates), subject), object).ids;
+  const query = fill(pick(templates), subject);
+  const subjectLast = enc(query.slice(0, query.indexOf(subject) + subject.length)).length - 1;
+  contextRows.push({ ids: [...def, ...enc(query)], query_start: def.length, subject_last: def.length + subjectLast, target_ids: enc(' ' + object) });
+}
+
 const factsOut = facts.map((f) => ({
   ...f,
   target_ids: enc(' ' + f.target),
@@ -195,7 +230,7 @@ const factsOut = facts.map((f) => ({
     return i < 0 ? -1 : enc(p.slice(0, i + f.subject.length)).length - 1;
   }),
 }));
-writeFileSync(join(outDir, 'facts.json'), JSON.stringify({ facts: factsOut, train_sentences: trainSentences, neighbour_sentences: neighbourSentences, overlap: report }));
+writeFileSync(join(outDir, 'facts.json'), JSON.stringify({ facts: factsOut, train_sentences: trainSentences, neighbour_sentences: neighbourSentences, context_rows: contextRows, overlap: report }));
 console.log(
   `facts ${facts.length} (${trainSentences.length} trained sentences, ${facts.reduce((n, f) => n + f.heldout.length, 0)} held-out phrasings), ` +
     `${neighbourSentences.length} neighbour sentences; corpus ${valStart} train + ${ids.length - valStart} validation tokens`,

@@ -52,12 +52,18 @@ p.add_argument('--mlp-drop', type=float, default=0.0)
 p.add_argument('--mlp-fact-layers', default='')
 p.add_argument('--mlp-subject-last-only', action='store_true', help='... and only at its last token (ROME\'s position)')
 p.add_argument('--max-facts', type=int, default=0, help='train on the first N facts only (pilots)')
+# The readout: with this probability a phase-2 row is an in-context row instead (prepare.ts: a made-up subject
+# defined, then asked about), where the query's positions after the subject cannot attend to the definition, so
+# the object has to be read from the subject's states, for any object (what ROME's v* must be able to drive).
+p.add_argument('--context-fraction', type=float, default=0.0)
+p.add_argument('--init-from', default='', help='start phase 2 from this exported model folder (pilots)')
 args = p.parse_args()
 P1 = args.phase1_end or args.steps  # first step of phase 2
 
 RUN_ONLY_ARGS = ('max_steps_this_run', 'export_only', 'out')
 # Phase-2 settings may be chosen when phase 1 is done (a checkpoint from phase 1 resumes into any of them).
-PHASE2_ARGS = ('phase1_end', 'fact_steps', 'fact_batch', 'fact_corpus_rows', 'fact_lr', 'mlp_drop', 'mlp_fact_layers', 'mlp_subject_last_only')
+PHASE2_ARGS = ('phase1_end', 'fact_steps', 'fact_batch', 'fact_corpus_rows', 'fact_lr', 'mlp_drop', 'mlp_fact_layers', 'mlp_subject_last_only',
+               'context_fraction')
 torch.manual_seed(args.seed)
 torch.set_num_threads(int(os.environ.get('THREADS', 0)) or max(1, os.cpu_count() or 1))
 V, T, D, L, H = 50257, args.n_positions, args.n_embd, args.n_layer, args.n_head
@@ -71,6 +77,9 @@ fact_sents = [np.array(s, dtype=np.int64) for s in meta['train_sentences']]
 neigh_sents = [np.array(s, dtype=np.int64) for s in meta['neighbour_sentences']]
 facts = meta['facts'][:args.max_facts] if args.max_facts else meta['facts']
 FACT_LAYERS = [int(x) for x in args.mlp_fact_layers.split(',') if x != '']
+context_rows = meta.get('context_rows', [])
+if args.context_fraction > 0 and not context_rows:
+    sys.exit('--context-fraction needs facts.json from a prepare.ts that writes context_rows')
 
 
 def fact_sequence(rng):
@@ -108,29 +117,42 @@ def fact_batch_for_step(step):
     the target, right-padded (causal attention never sees the padding), the loss on the
     target tokens only; then corpus rows with the loss everywhere."""
     rng = np.random.default_rng([args.seed, step])
-    rows = []
+    rows = []  # (prompt, target, subject's last token if its MLPs are dropped after it, in-context row or None)
     for _ in range(args.fact_batch):
+        # no draw without the option: the data of step s stays what it was before the option existed
+        if args.context_fraction > 0 and rng.random() < args.context_fraction:
+            c = context_rows[rng.integers(len(context_rows))]
+            rows.append((c['ids'], c['target_ids'], None, c))
+            continue
         f = facts[rng.integers(len(facts))]
         j = rng.integers(len(f['trained_ids']))
-        # no draw without --mlp-drop: the data of step s stays what it was before the option existed
         sl = f['trained_subject_last'][j] if args.mlp_drop > 0 and rng.random() < args.mlp_drop else None
-        rows.append((f['trained_ids'][j], f['target_ids'], sl))
-    n = max(len(a) + len(b) for a, b, _ in rows) - 1
-    X, Y, M = [], [], []
-    for a, b, _ in rows:
+        rows.append((f['trained_ids'][j], f['target_ids'], sl, None))
+    n = max(len(a) + len(b) for a, b, *_ in rows) - 1
+    X, Y, M, P, A = [], [], [], [], []
+    causal = torch.ones(n, n, dtype=torch.bool).tril()
+    for a, b, _, c in rows:
         seq = a + b
         x = seq[:-1] + [EOT] * (n - len(seq) + 1)
         y = seq[1:] + [EOT] * (n - len(seq) + 1)
         m = [1.0 if len(a) - 1 <= i < len(seq) - 1 else 0.0 for i in range(n)]
         X.append(x); Y.append(y); M.append(m)
-    fx, fy, fm = torch.tensor(X), torch.tensor(Y), torch.tensor(M)
-    fk = mlp_keep(L, n, [sl for *_, sl in rows], FACT_LAYERS, args.mlp_subject_last_only) if args.mlp_drop > 0 else None
+        allow = causal.clone()
+        if c is None:
+            P.append(list(range(n)))
+        else:  # the query starts at position 0, as a prompt does at edit time; after its subject it sees only itself
+            qs = c['query_start']
+            P.append(list(range(qs)) + list(range(n - qs)))
+            allow[c['subject_last'] + 1:, :qs] = False
+        A.append(allow)
+    fx, fy, fm, fp, fa = torch.tensor(X), torch.tensor(Y), torch.tensor(M), torch.tensor(P), torch.stack(A)
+    fk = mlp_keep(L, n, [sl for _, _, sl, _ in rows], FACT_LAYERS, args.mlp_subject_last_only) if args.mlp_drop > 0 else None
     C = []
     for _ in range(args.fact_corpus_rows):
         o = int(rng.integers(0, len(corpus) - T - 1))
         C.append(corpus[o:o + T + 1].tolist())
     c = torch.tensor(C) if C else torch.zeros(0, T + 1, dtype=torch.long)
-    return fx, fy, fm, fk, c[:, :T], c[:, 1:]
+    return fx, fy, fm, fk, fp, fa, c[:, :T], c[:, 1:]
 
 
 # ---------------- model (HF names, Conv1D layout: y = x @ W + b, W [in, out]) ----------------
@@ -165,13 +187,15 @@ def ln(x, name):
     return F.layer_norm(x, (D,), W[name + '.weight'], W[name + '.bias'], 1e-5)
 
 
-def hidden(x, seg, pos, keys_at=None, keep=None):
+def hidden(x, seg, pos, keys_at=None, keep=None, allowed=None):
     """Final hidden states [B, T, D] (after ln_f). keys_at: a list to append each layer's c_proj input to;
-    keep [L, B, T, 1]: 0 where the MLPs are dropped (--mlp-drop, mlp_drop.py)."""
+    keep [L, B, T, 1]: 0 where the MLPs are dropped (--mlp-drop, mlp_drop.py); allowed [B, T, T]: which
+    positions each may attend to (default: causal, within its segment)."""
     B, Tn = x.shape
     h = W['transformer.wte.weight'][x] + W['transformer.wpe.weight'][pos]
-    causal = torch.ones(Tn, Tn, dtype=torch.bool).tril()
-    allowed = causal[None] & (seg[:, :, None] == seg[:, None, :])  # [B, T, T]
+    if allowed is None:
+        causal = torch.ones(Tn, Tn, dtype=torch.bool).tril()
+        allowed = causal[None] & (seg[:, :, None] == seg[:, None, :])  # [B, T, T]
     neg = torch.zeros(B, 1, Tn, Tn).masked_fill(~allowed[:, None], float('-inf'))
     for l in range(L):
         pre = f'transformer.h.{l}.'
@@ -213,12 +237,12 @@ def loss_and_backward(x, y, seg, pos, mask):
     return total
 
 
-def fact_loss_and_backward(fx, fy, fm, fk, cx, cy):
+def fact_loss_and_backward(fx, fy, fm, fk, fp, fa, cx, cy):
     """Phase 2: mean NLL of the target tokens plus mean NLL of the corpus rows; the
     unembedding runs only where a loss is taken."""
     z = lambda x: torch.zeros_like(x)
     ar = lambda x: torch.arange(x.shape[1])[None].expand_as(x)
-    hf = hidden(fx, z(fx), ar(fx), keep=fk).reshape(-1, D)
+    hf = hidden(fx, z(fx), fp, keep=fk, allowed=fa).reshape(-1, D)
     sel = fm.reshape(-1) > 0
     l = F.cross_entropy(hf[sel] @ W['transformer.wte.weight'].t(), fy.reshape(-1)[sel])
     l.backward()
@@ -245,6 +269,11 @@ def lr_at(step):
     return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * r)))
 
 
+if args.init_from:
+    from mend_core import read_safetensors
+    with torch.no_grad():
+        for n, w in read_safetensors(os.path.join(args.init_from, 'model.safetensors')).items():
+            W[n].copy_(w.float())
 ckpt_path = os.path.join(args.data, 'ckpt.pt')
 log_path = os.path.join(args.data, 'train_log.jsonl')
 start = 0
@@ -316,8 +345,8 @@ for step in range(start, end):
         loss = loss_and_backward(x, y, seg, pos, mask)
         tokens += x.numel()
     else:
-        fx, fy, fm, fk, cx, cy = fact_batch_for_step(step)
-        loss = fact_loss_and_backward(fx, fy, fm, fk, cx, cy)
+        fx, fy, fm, fk, fp, fa, cx, cy = fact_batch_for_step(step)
+        loss = fact_loss_and_backward(fx, fy, fm, fk, fp, fa, cx, cy)
         tokens += fx.numel() + cx.numel()
     torch.nn.utils.clip_grad_norm_(list(W.values()), 1.0)
     opt.step()
