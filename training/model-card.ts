@@ -197,10 +197,17 @@ if (pilots && probe) {
       '',
       ...table(readout, common, true),
       '',
-      [bestReadout ? readoutFinding(bestReadout, best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '', clampFinding(readout.flatMap((x) => x.probe), n)].filter(Boolean).join(' '),
+      [bestReadout ? readoutFinding(bestReadout, best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '', localFinding(readout), clampFinding(readout.flatMap((x) => x.probe), n)].filter(Boolean).join(' '),
       '',
     );
   }
+}
+
+/** The best run that keeps neighbourhood specificity at the issue's 70 %. */
+function localFinding(xs: { pilot: string; probe: PilotRun[] }[]): string {
+  const r = xs.flatMap((x) => x.probe.filter((r) => !r.as_trained && r.locality >= 0.7).map((r) => ({ ...r, pilot: x.pilot })))
+    .sort((a, b) => b.rewrite_acc - a.rewrite_acc || b.locality - a.locality)[0];
+  return r ? `Of the runs that keep neighbourhood specificity at 70 % or more, the best (pilot ${r.pilot}, layer ${r.layer}, ${knobs(r.knobs)}) reaches ${pct(r.rewrite_acc)} efficacy and ${pct(r.rephrase_acc)} paraphrase at ${pct(r.locality)} neighbourhood.` : '';
 }
 
 /** Whether ROME's default clamp is what holds the readout pilots back past layer 0. */

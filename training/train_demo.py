@@ -56,7 +56,7 @@ p.add_argument('--max-facts', type=int, default=0, help='train on the first N fa
 # defined, then asked about), where the query's positions after the subject cannot attend to the definition, so
 # the object has to be read from the subject's states, for any object (what ROME's v* must be able to drive).
 p.add_argument('--context-fraction', type=float, default=0.0)
-p.add_argument('--init-from', default='', help='start phase 2 from this exported model folder (pilots)')
+p.add_argument('--init-from', default='', help='start from the weights of this exported model folder (the readout pilots: with --steps 0, phase 2 only)')
 args = p.parse_args()
 P1 = args.phase1_end or args.steps  # first step of phase 2
 
