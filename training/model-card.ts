@@ -215,7 +215,7 @@ function clampFinding(runs: PilotRun[], n: number): string {
   const later = runs.filter((r) => r.layer > 0 && !Object.keys(r.knobs).length);
   const looser = runs.filter((r) => (r.knobs.clamp ?? 4) > 4);
   if (!later.length || !looser.length) return '';
-  return `Past layer 0, at ROME's default clamp (4× the norm of the MLP output it replaces), δ ends at the clamp on ${Math.min(...later.map((r) => r.at_clamp))}–${Math.max(...later.map((r) => r.at_clamp))} of ${n} requests, so the clamp holds the edit back; with ${knobs(looser[0].knobs)} δ ends at the clamp on at most ${Math.max(...looser.map((r) => r.at_clamp))} of ${n}, and efficacy rises (${looser.map((r) => pct(r.rewrite_acc)).join(', ')}) at a cost in neighbourhood specificity (${looser.map((r) => pct(r.locality)).join(', ')}).`;
+  return `Past layer 0, at ROME's default clamp (4× the norm of the MLP output it replaces), δ ends at the clamp on ${Math.min(...later.map((r) => r.at_clamp))}–${Math.max(...later.map((r) => r.at_clamp))} of ${n} requests, so the clamp holds the edit back; with the clamp at ${[...new Set(looser.map((r) => r.knobs.clamp))].join('× or ')}× (and more v* steps) δ ends at it on at most ${Math.max(...looser.map((r) => r.at_clamp))} of ${n}, and efficacy rises (${looser.map((r) => pct(r.rewrite_acc)).join(', ')}) at a cost in neighbourhood specificity (${looser.map((r) => pct(r.locality)).join(', ')}).`;
 }
 
 function readoutFinding(r: PilotRun & { pilot: string }, storageBest: { rewrite_acc: number } | undefined, shipped: number): string {

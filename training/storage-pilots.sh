@@ -26,7 +26,7 @@ esac; }
 FROM_SHIPPED="--init-from public/models/demo-gpt2 --fact-batch 256 --fact-corpus-rows 1 --fact-lr 1e-3"
 probe_layers() { case $1 in A) echo '[[0, {}], [2, {}]]' ;; B) echo '[[0, {}], [1, {}], [2, {}], [3, {}], [4, {}]]' ;; C) echo '[[1, {}], [2, {}]]' ;; D) echo '[[2, {}], [1, {}]]' ;; E) echo '[[2, {}]]' ;;
   F|G) echo '[[0, {}], [1, {}], [2, {}], [3, {}], [2, {"steps": 60, "clamp": 40.0}]]' ;; I) echo '[[2, {}], [2, {"steps": 60, "clamp": 40.0}]]' ;;
-  H) echo '[[2, {}], [2, {"steps": 60, "clamp": 40.0}], [1, {"steps": 60, "clamp": 40.0}], [3, {"steps": 60, "clamp": 40.0}]]' ;; esac; }
+  H) echo '[[2, {}], [2, {"steps": 60, "clamp": 40.0}], [1, {"steps": 60, "clamp": 40.0}], [3, {"steps": 60, "clamp": 40.0}], [1, {"steps": 100, "clamp": 100.0}], [1, {"steps": 60, "clamp": 40.0, "kl_factor": 0.5}]]' ;; esac; }
 # The same probe with the MLPs run as those fact rows trained them (probe-drop.json), for the pilots that name layers.
 as_trained() { case $1 in D) echo "PROBE_MLP_LAYERS=2" ;; E) echo "PROBE_MLP_LAYERS=2 PROBE_MLP_AT_LAST=1" ;; esac; }
 for v in ${*:-A B C D E F G H I}; do
