@@ -8,7 +8,8 @@ KEEP = ('layer', 'knobs', 'rewrite_acc', 'rephrase_acc', 'locality', 'stuck', 'a
 
 # Pilots whose scratch folder is not on this machine keep their committed entries.
 OUT = 'training/results/storage-pilots.json'
-kept = json.load(open(OUT))['pilots'] if os.path.exists(OUT) else []
+committed = json.load(open(OUT)) if os.path.exists(OUT) else {'pilots': []}
+kept = committed['pilots']
 out, requests = [], set()
 for d in sorted(glob.glob('training/work-pilot*')):
     path = lambda name: os.path.join(d, name)  # noqa: E731
@@ -28,7 +29,7 @@ for d in sorted(glob.glob('training/work-pilot*')):
                 'recall_trained': log[-1]['recall_trained'], 'recall_heldout': log[-1]['recall_heldout'],
                 'val_ppl': log[-1]['val_ppl'], 'probe': probe})
 if kept:
-    requests.add(json.load(open(OUT))['requests'])
+    requests.add(committed['requests'])
 assert len(requests) == 1, f'the pilots were probed on different request counts: {requests}'
 here = {x['pilot'] for x in out}
 out = sorted([x for x in kept if x['pilot'] not in here] + out, key=lambda x: x['pilot'])

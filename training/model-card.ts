@@ -165,7 +165,7 @@ if (pilots && probe) {
     while (words.every((w) => w.length > i && w[i] === words[0][i])) i++;
     return words[0]?.slice(0, i - (i % 2)).join(' ') ?? '';
   };
-  const bestOf = (xs: Pilot[]) => xs.flatMap((x) => x.probe.filter((r) => !r.as_trained).map((r) => ({ ...r, pilot: x.pilot })))
+  const bestOf = (xs: Pilot[], keep = (_: PilotRun) => true) => xs.flatMap((x) => x.probe.filter((r) => !r.as_trained && keep(r)).map((r) => ({ ...r, pilot: x.pilot })))
     .sort((a, b) => b.rewrite_acc - a.rewrite_acc || b.locality - a.locality)[0];
   // Pilots with in-context rows (--context-fraction) train the readout; the others, where facts are stored.
   const readout = pilots.pilots.filter((x) => x.flags.includes('--context-fraction'));
@@ -193,20 +193,18 @@ if (pilots && probe) {
     p(
       '### Retraining pilots: a readout for any object',
       '',
-      `These pilots continue training the shipped model (\`${common}\` plus each row's flags; one corpus row per step beside the fact rows keeps its English; validation perplexity${shippedPpl ? ` ${num(shippedPpl)} before` : ''}) and mix in in-context rows (\`--context-fraction\`, built by \`training/prepare.ts\`): a made-up subject is defined in one phrasing of a relation ("Sazi Ziro is based in Tokyo.") and asked about in another ("Sazi Ziro, whose headquarters are in" → " Tokyo"), and the query\'s positions after the subject may not attend to the definition. The object must then be read from the subject\'s own states, and for any object of the relation: the readout that v* has to drive.`,
+      `These pilots continue training the shipped model (\`${common}\` plus each row's flags; one corpus row per step beside the fact rows, for its English; validation perplexity${shippedPpl ? ` ${num(shippedPpl)} before` : ''}) and mix in in-context rows (\`--context-fraction\`, built by \`training/prepare.ts\`): a made-up subject is defined in one phrasing of a relation ("Sazi Ziro is based in Tokyo.") and asked about in another ("Sazi Ziro, whose headquarters are in" → " Tokyo"), and the query\'s positions after the subject may not attend to the definition. The object must then be read from the subject\'s own states, and for any object of the relation: the readout that v* has to drive.`,
       '',
       ...table(readout, common, true),
       '',
-      [bestReadout ? readoutFinding(bestReadout, best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '', localFinding(readout), clampFinding(readout.flatMap((x) => x.probe), n)].filter(Boolean).join(' '),
+      [bestReadout ? readoutFinding(bestReadout, best, Math.max(...probe.runs.map((r) => r.rewrite_acc))) : '', localFinding(bestOf(readout, (r) => r.locality >= 0.7)), clampFinding(readout.flatMap((x) => x.probe), n)].filter(Boolean).join(' '),
       '',
     );
   }
 }
 
-/** The best run that keeps neighbourhood specificity at the issue's 70 %. */
-function localFinding(xs: { pilot: string; probe: PilotRun[] }[]): string {
-  const r = xs.flatMap((x) => x.probe.filter((r) => !r.as_trained && r.locality >= 0.7).map((r) => ({ ...r, pilot: x.pilot })))
-    .sort((a, b) => b.rewrite_acc - a.rewrite_acc || b.locality - a.locality)[0];
+/** r: the best run that keeps neighbourhood specificity at the issue's 70 %. */
+function localFinding(r: (PilotRun & { pilot: string }) | undefined): string {
   return r ? `Of the runs that keep neighbourhood specificity at 70 % or more, the best (pilot ${r.pilot}, layer ${r.layer}, ${knobs(r.knobs)}) reaches ${pct(r.rewrite_acc)} efficacy and ${pct(r.rephrase_acc)} paraphrase at ${pct(r.locality)} neighbourhood.` : '';
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Pilots for the retrain (issue 11): does training that forces facts through the subject's MLPs give a model
-# whose facts ROME can rewrite? Each pilot trains facts only (no corpus rows: minutes, not an hour), then
+# whose facts ROME can rewrite? Pilots A-E train facts only (no corpus rows: minutes, not an hour); F-I continue
+# the shipped model with in-context rows (a readout for any object). Each then
 # computes key statistics and runs training/rome_probe.py on the first 15 CounterFact requests. Run by hand:
 #   bash training/storage-pilots.sh [A B C D E F G H I]      (about 10-40 min each on 2 cores; two at a time)
 # Results: training/work-pilot<X>/ (scratch); training/collect_pilots.py gathers them into
